@@ -1,0 +1,35 @@
+"""tiny: a deep-learning framework from scratch on NumPy, with torch's API shape."""
+from tiny.autograd import enable_grad, grad_enabled, is_grad_enabled, no_grad, set_grad_enabled
+from tiny.creation import (arange, empty, full, full_like, ones, ones_like, rand, rand_like, randint,
+                           randn, randn_like, tensor, zeros, zeros_like)
+from tiny.dtypes import DType, bool_, float32, float64, int8, int32, int64, uint8
+from tiny.ops.arithmetic import add, div, mul, neg, pow, sub
+from tiny.ops.compare import eq, ge, gt, le, lt, ne
+from tiny.ops.index import masked_fill, where
+from tiny.ops.join import cat, stack
+from tiny.ops.matmul import matmul
+from tiny.ops.reduce import argmax, argmin, max, mean, min, sum, var
+from tiny.ops.shape import expand, flatten, permute, reshape, squeeze, transpose, unsqueeze
+from tiny.ops.unary import abs, clamp, exp, log, relu, sigmoid, sqrt, tanh
+from tiny.random import manual_seed
+from tiny.tensor import Tensor
+
+from tiny import autograd  # noqa: E402  (tiny.autograd as an attribute, like torch.autograd)
+
+bool = bool_  # torch spells it tiny.bool  # noqa: A001
+float = float32  # noqa: A001
+double = float64
+long = int64
+
+__all__ = [
+    "Tensor", "tensor", "zeros", "ones", "full", "empty", "arange", "randn", "rand", "randint",
+    "zeros_like", "ones_like", "full_like", "randn_like", "rand_like", "manual_seed",
+    "no_grad", "enable_grad", "set_grad_enabled", "grad_enabled", "is_grad_enabled",
+    "DType", "float32", "float64", "int64", "int32", "int8", "uint8", "bool",
+    "add", "sub", "mul", "div", "neg", "pow", "matmul",
+    "eq", "ne", "lt", "le", "gt", "ge",
+    "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "clamp",
+    "sum", "mean", "var", "max", "min", "argmax", "argmin",
+    "reshape", "transpose", "permute", "unsqueeze", "squeeze", "flatten", "expand",
+    "cat", "stack", "where", "masked_fill", "autograd",
+]

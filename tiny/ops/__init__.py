@@ -1,0 +1,1 @@
+"""Functional forms of every Tensor op; each module pairs Functions with their wrappers."""

@@ -1,0 +1,141 @@
+"""Elementwise arithmetic with broadcasting: add, sub, mul, div, neg, pow, and dtype casts."""
+from __future__ import annotations
+
+import numpy as np
+
+from tiny.autograd import Function
+from tiny.ops._util import as_operands, check_broadcast
+from tiny.promotion import float_result_type, result_type
+
+
+class Cast(Function):
+    """Change dtype; the gradient is cast back to the input's dtype by the engine."""
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        return x.astype(dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, None
+
+
+class Add(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad
+
+
+class Sub(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, -grad
+
+
+class Mul(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return grad * b, grad * a
+
+
+class Div(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return a / b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            grad_a = grad / b
+            return grad_a, -grad_a * a / b
+
+
+class Neg(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return -x
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class Pow(Function):
+    """base ** exponent, both arrays of one float dtype (either may be a constant)."""
+
+    @staticmethod
+    def forward(ctx, base, exponent):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            result = np.power(base, exponent)
+        ctx.save_for_backward(base, exponent, result)
+        return result
+
+    @staticmethod
+    def backward(ctx, grad):
+        base, exponent, result = ctx.saved_tensors
+        grad_base = grad_exponent = None
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if ctx.needs_input_grad[0]:
+                # torch: the gradient is exactly 0 where the exponent is 0 (even at base 0).
+                grad_base = np.where(exponent == 0, 0.0, grad * exponent * np.power(base, exponent - 1))
+            if ctx.needs_input_grad[1]:
+                # torch: 0 where base == 0 and exponent >= 0, instead of 0 * log(0) = nan.
+                grad_exponent = np.where((base == 0) & (exponent >= 0), 0.0, grad * result * np.log(base))
+        return grad_base, grad_exponent
+
+
+def _binary(function: type, op: str, a, b, true_division: bool = False):
+    a, b = as_operands(op, a, b, dtype_rule=float_result_type if true_division else result_type)
+    check_broadcast(op, a, b)
+    return function.apply(a, b)
+
+
+def add(input, other, *, alpha=1):
+    """input + alpha * other, broadcasting. Shapes: any two broadcastable shapes."""
+    return _binary(Add, "add", input, other if alpha == 1 else other * alpha)
+
+
+def sub(input, other, *, alpha=1):
+    return _binary(Sub, "sub", input, other if alpha == 1 else other * alpha)
+
+
+def mul(input, other):
+    return _binary(Mul, "mul", input, other)
+
+
+def div(input, other):
+    """True division: integer inputs give the default float dtype, as in torch."""
+    return _binary(Div, "div", input, other, true_division=True)
+
+
+def neg(input):
+    return Neg.apply(input)
+
+
+def pow(input, exponent):
+    """input ** exponent. Either side may be a Python number (torch.pow(scalar, tensor) too)."""
+    return _binary(Pow, "pow", input, exponent)
+
+
+def to_dtype(input, dtype):
+    """Differentiable dtype conversion (a no-op when the dtype already matches)."""
+    if input.data.dtype == dtype:
+        return input
+    return Cast.apply(input, dtype)

@@ -1,0 +1,196 @@
+"""Reductions over dims: sum, mean, var, max/min (with and without dim), argmax/argmin."""
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from tiny.autograd import Function
+from tiny.ops._util import normalize_dim, normalize_dims
+
+# torch.max(x, dim) returns a named pair; so does tiny.
+ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
+
+
+def _expand_back(grad: np.ndarray, shape: tuple, dims: tuple, keepdim: bool) -> np.ndarray:
+    """Broadcast a reduced gradient back over the reduced dims of `shape`."""
+    if not keepdim and dims:
+        grad = np.expand_dims(grad, dims)
+    return np.broadcast_to(grad, shape)
+
+
+class Sum(Function):
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        result = np.sum(x, axis=dims, keepdims=keepdim)
+        # torch sums integers and bools to int64.
+        return result if x.dtype.kind == "f" else result.astype(np.int64)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _expand_back(grad, ctx.shape, ctx.dims, ctx.keepdim), None, None
+
+
+class Mean(Function):
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        ctx.count = int(np.prod([x.shape[d] for d in dims]))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.mean(x, axis=dims, keepdims=keepdim)  # empty -> nan, as torch
+
+    @staticmethod
+    def backward(ctx, grad):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scaled = grad / np.asarray(ctx.count, grad.dtype)
+        return _expand_back(scaled, ctx.shape, ctx.dims, ctx.keepdim), None, None
+
+
+class Var(Function):
+    @staticmethod
+    def forward(ctx, x, dims, correction, keepdim):
+        mean = np.mean(x, axis=dims, keepdims=True)
+        centered = x - mean
+        count = int(np.prod([x.shape[d] for d in dims]))
+        ctx.save_for_backward(centered)
+        ctx.dims, ctx.keepdim = dims, keepdim
+        ctx.denominator = np.asarray(max(count - correction, 0), x.dtype)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.sum(centered * centered, axis=dims, keepdims=keepdim) / ctx.denominator
+
+    @staticmethod
+    def backward(ctx, grad):
+        (centered,) = ctx.saved_tensors
+        grad = _expand_back(grad, centered.shape, ctx.dims, ctx.keepdim)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return 2 * grad * centered / ctx.denominator, None, None, None
+
+
+class Extreme(Function):
+    """max or min over all elements; the gradient is shared equally among tied extremes (torch)."""
+
+    @staticmethod
+    def forward(ctx, x, largest):
+        result = np.max(x) if largest else np.min(x)
+        ctx.save_for_backward(x, result)
+        return np.asarray(result)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, result = ctx.saved_tensors
+        ties = (x == result) | (np.isnan(x) & np.isnan(result))
+        return grad * ties / ties.sum(), None
+
+
+class ExtremeDim(Function):
+    """max or min along one dim: (values, indices); the gradient goes to the returned index only."""
+
+    @staticmethod
+    def forward(ctx, x, dim, keepdim, largest):
+        indices = np.expand_dims(_arg_extreme(x, dim, largest), dim)
+        values = np.take_along_axis(x, indices, axis=dim)
+        ctx.save_for_backward(indices)
+        ctx.shape, ctx.dim = x.shape, dim
+        ctx.mark_non_differentiable(1)
+        if not keepdim:
+            values, indices = np.squeeze(values, dim), np.squeeze(indices, dim)
+        return values, indices.astype(np.int64)
+
+    @staticmethod
+    def backward(ctx, grad_values, grad_indices):
+        (indices,) = ctx.saved_tensors
+        grad_values = grad_values.reshape(indices.shape)
+        grad = np.zeros(ctx.shape, grad_values.dtype)
+        np.put_along_axis(grad, indices, grad_values, axis=ctx.dim)
+        return grad, None, None, None
+
+
+def _arg_extreme(x: np.ndarray, dim: int, largest: bool) -> np.ndarray:
+    """First index of the max (min) along dim; a NaN counts as the extreme, as in torch."""
+    nan = np.isnan(x) if x.dtype.kind == "f" else None
+    if nan is not None and nan.any():
+        found = np.argmax(nan, axis=dim)
+        regular = np.argmax(x, axis=dim) if largest else np.argmin(x, axis=dim)
+        return np.where(nan.any(axis=dim), found, regular)
+    return np.argmax(x, axis=dim) if largest else np.argmin(x, axis=dim)
+
+
+def _check_not_empty(op: str, x, dims: tuple) -> None:
+    if x.data.size == 0 and (not dims or any(x.data.shape[d] == 0 for d in dims)):
+        raise IndexError(f"{op}: cannot reduce an empty tensor of shape {x.data.shape}: "
+                         "there is no identity for this reduction")
+
+
+def sum(input, dim=None, keepdim: bool = False):
+    """Sum over `dim` (int, tuple, or None for all). Integer and bool inputs give int64."""
+    dims = normalize_dims("sum", dim, input.data.ndim)
+    return Sum.apply(input, dims, keepdim)
+
+
+def mean(input, dim=None, keepdim: bool = False):
+    if input.data.dtype.kind != "f":
+        raise RuntimeError(f"mean: could not infer output dtype; input dtype must be floating point, "
+                           f"got {input.data.dtype}")
+    dims = normalize_dims("mean", dim, input.data.ndim)
+    return Mean.apply(input, dims, keepdim)
+
+
+def var(input, dim=None, unbiased: bool | None = None, keepdim: bool = False, *, correction=None):
+    """Variance with Bessel's correction by default (correction=1); unbiased=False means 0."""
+    if input.data.dtype.kind != "f":
+        raise RuntimeError(f"var: input dtype must be floating point, got {input.data.dtype}")
+    if unbiased is not None and correction is not None:
+        raise RuntimeError("var: cannot specify both unbiased and correction")
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    dims = normalize_dims("var", dim, input.data.ndim)
+    return Var.apply(input, dims, correction, keepdim)
+
+
+def _extreme(op: str, largest: bool, input, dim, keepdim):
+    if dim is None:
+        _check_not_empty(op, input, ())
+        return Extreme.apply(input, largest)
+    d = normalize_dim(op, dim, input.data.ndim)
+    if input.data.ndim == 0:  # a 0-d tensor reduces over its single element
+        input, keepdim = input.reshape(1), False
+    _check_not_empty(op, input, (d,))
+    values, indices = ExtremeDim.apply(input, d, keepdim, largest)
+    return ValuesIndices(values, indices)
+
+
+def max(input, dim=None, keepdim: bool = False):
+    """max(x) -> 0-d Tensor; max(x, dim) -> (values, indices) with the first index among ties."""
+    return _extreme("max", True, input, dim, keepdim)
+
+
+def min(input, dim=None, keepdim: bool = False):
+    return _extreme("min", False, input, dim, keepdim)
+
+
+def _argextreme(op: str, largest: bool, input, dim, keepdim):
+    from tiny.tensor import Tensor
+
+    data = input.data
+    if dim is None:
+        _check_not_empty(op, input, ())
+        index = _arg_extreme(data.reshape(-1), 0, largest)
+        return Tensor._wrap(np.asarray(index, np.int64).reshape((1,) * data.ndim if keepdim else ()))
+    d = normalize_dim(op, dim, data.ndim)
+    if data.ndim == 0:
+        return Tensor._wrap(np.zeros((), np.int64))
+    _check_not_empty(op, input, (d,))
+    index = _arg_extreme(data, d, largest)
+    if keepdim:
+        index = np.expand_dims(index, d)
+    return Tensor._wrap(index.astype(np.int64))
+
+
+def argmax(input, dim=None, keepdim: bool = False):
+    """Index of the first maximum (flattened when dim is None). Not differentiable."""
+    return _argextreme("argmax", True, input, dim, keepdim)
+
+
+def argmin(input, dim=None, keepdim: bool = False):
+    return _argextreme("argmin", False, input, dim, keepdim)

@@ -1,0 +1,177 @@
+"""Elementwise math: exp, log, sqrt, abs, tanh, sigmoid, relu, clamp."""
+from __future__ import annotations
+
+import numpy as np
+
+from tiny.autograd import Function
+from tiny.ops._util import as_operands
+from tiny.promotion import float_result_type, result_type
+
+
+class Exp(Function):
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(over="ignore"):
+            result = np.exp(x)
+        ctx.save_for_backward(result)
+        return result
+
+    @staticmethod
+    def backward(ctx, grad):
+        (result,) = ctx.saved_tensors
+        return grad * result
+
+
+class Log(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return grad / x
+
+
+class Sqrt(Function):
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(invalid="ignore"):
+            result = np.sqrt(x)
+        ctx.save_for_backward(result)
+        return result
+
+    @staticmethod
+    def backward(ctx, grad):
+        (result,) = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return grad / (2 * result)
+
+
+class Abs(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.abs(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * np.sign(x)  # sign(0) = 0: torch's subgradient at the kink
+
+
+class Tanh(Function):
+    @staticmethod
+    def forward(ctx, x):
+        result = np.tanh(x)
+        ctx.save_for_backward(result)
+        return result
+
+    @staticmethod
+    def backward(ctx, grad):
+        (result,) = ctx.saved_tensors
+        return grad * (1 - result * result)
+
+
+class Sigmoid(Function):
+    @staticmethod
+    def forward(ctx, x):
+        # exp of -|x| never overflows, so ±300 (and ±1e4) stay finite in float32.
+        e = np.exp(-np.abs(x))
+        result = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        ctx.save_for_backward(result)
+        return result
+
+    @staticmethod
+    def backward(ctx, grad):
+        (result,) = ctx.saved_tensors
+        return grad * result * (1 - result)
+
+
+class Relu(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.maximum(x, np.zeros((), x.dtype))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * (x > 0)  # 0 at x == 0, as torch
+
+
+class Clamp(Function):
+    @staticmethod
+    def forward(ctx, x, low, high):
+        ctx.save_for_backward(x, low, high)
+        result = x
+        if low is not None:
+            result = np.maximum(result, np.asarray(low, x.dtype))
+        if high is not None:
+            result = np.minimum(result, np.asarray(high, x.dtype))
+        return result
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, low, high = ctx.saved_tensors
+        # torch passes the gradient where low <= x <= high, boundaries included.
+        inside = np.ones(x.shape, dtype=bool)
+        if low is not None:
+            inside &= x >= low
+        if high is not None:
+            inside &= x <= high
+        return grad * inside, None, None
+
+
+def _float_unary(function: type, op: str, input):
+    (x,) = as_operands(op, input, dtype_rule=float_result_type)
+    return function.apply(x)
+
+
+def exp(input):
+    return _float_unary(Exp, "exp", input)
+
+
+def log(input):
+    """Natural log; log(0) = -inf and log(x < 0) = nan, as torch (no error)."""
+    return _float_unary(Log, "log", input)
+
+
+def sqrt(input):
+    return _float_unary(Sqrt, "sqrt", input)
+
+
+def tanh(input):
+    return _float_unary(Tanh, "tanh", input)
+
+
+def sigmoid(input):
+    return _float_unary(Sigmoid, "sigmoid", input)
+
+
+def abs(input):
+    (x,) = as_operands("abs", input, dtype_rule=result_type)
+    return Abs.apply(x)
+
+
+def relu(input):
+    (x,) = as_operands("relu", input, dtype_rule=result_type)
+    if x.data.dtype == np.bool_:
+        raise RuntimeError("relu: not implemented for bool tensors")
+    return Relu.apply(x)
+
+
+def clamp(input, min=None, max=None):
+    """Limit values to [min, max]; either bound may be None, not both."""
+    if min is None and max is None:
+        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    bounds = [b for b in (min, max) if b is not None]
+    for b in bounds:
+        if not isinstance(b, (int, float, np.number)) or isinstance(b, bool):
+            raise TypeError(f"clamp: min and max must be Python numbers, got {type(b).__name__}")
+    dtype = result_type(input, *bounds)
+    (x,) = as_operands("clamp", input, dtype_rule=lambda *_: dtype)
+    return Clamp.apply(x, min, max)
