@@ -36,6 +36,8 @@ def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
 
 
 def _size(op: str, size: tuple) -> tuple[int, ...]:
+    if not size:
+        raise TypeError(f"{op}: missing the size, e.g. {op}(2, 3) or {op}(()) for a 0-d tensor")
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     for s in size:
@@ -78,9 +80,15 @@ def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> 
                            f"(start={start}, end={end}, step={step})")
     if dtype is None:
         dtype = _infer_dtype([start, end, step])
+    np_dtype = _dtype(dtype)
     count = int(np.ceil((end - start) / step))
-    values = start + step * np.arange(count, dtype=np.float64 if _dtype(dtype).kind == "f" else np.int64)
-    return Tensor(values.astype(_dtype(dtype)), requires_grad=requires_grad)
+    if np_dtype.kind == "f":
+        # torch rounds start and step to the result dtype first, then computes start + i * step.
+        start, step = float(np_dtype.type(start)), float(np_dtype.type(step))
+        values = start + step * np.arange(count, dtype=np.float64)
+    else:
+        values = start + step * np.arange(count, dtype=np.int64)
+    return Tensor(values.astype(np_dtype), requires_grad=requires_grad)
 
 
 def randn(*size, dtype=None, generator=None, requires_grad: bool = False) -> Tensor:

@@ -63,8 +63,8 @@ class Div(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            grad_a = grad / b
-            return grad_a, -grad_a * a / b
+            # torch's formula and evaluation order, so overflow happens at the same inputs.
+            return grad / b, -grad * ((a / b) / b)
 
 
 class Neg(Function):
@@ -131,7 +131,12 @@ def neg(input):
 
 def pow(input, exponent):
     """input ** exponent. Either side may be a Python number (torch.pow(scalar, tensor) too)."""
-    return _binary(Pow, "pow", input, exponent)
+    base_t, exp_t = as_operands("pow", input, exponent, dtype_rule=result_type)
+    if base_t.data.dtype.kind in "iub" and np.any(exp_t.data < 0):
+        raise RuntimeError("pow: integers to negative integer powers are not allowed "
+                           f"(dtype {base_t.data.dtype})")
+    check_broadcast("pow", base_t, exp_t)
+    return Pow.apply(base_t, exp_t)
 
 
 def to_dtype(input, dtype):

@@ -1,6 +1,7 @@
 """Reductions over dims: sum, mean, var, max/min (with and without dim), argmax/argmin."""
 from __future__ import annotations
 
+import builtins
 from collections import namedtuple
 
 import numpy as np
@@ -37,8 +38,8 @@ class Mean(Function):
     def forward(ctx, x, dims, keepdim):
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         ctx.count = int(np.prod([x.shape[d] for d in dims]))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.mean(x, axis=dims, keepdims=keepdim)  # empty -> nan, as torch
+        with np.errstate(invalid="ignore", divide="ignore"):  # empty -> 0/0 = nan, as torch
+            return np.sum(x, axis=dims, keepdims=keepdim) / np.asarray(ctx.count, x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -50,12 +51,13 @@ class Mean(Function):
 class Var(Function):
     @staticmethod
     def forward(ctx, x, dims, correction, keepdim):
-        mean = np.mean(x, axis=dims, keepdims=True)
-        centered = x - mean
         count = int(np.prod([x.shape[d] for d in dims]))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.sum(x, axis=dims, keepdims=True) / np.asarray(count, x.dtype)
+        centered = x - mean
         ctx.save_for_backward(centered)
         ctx.dims, ctx.keepdim = dims, keepdim
-        ctx.denominator = np.asarray(max(count - correction, 0), x.dtype)
+        ctx.denominator = np.asarray(builtins.max(count - correction, 0), x.dtype)
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.sum(centered * centered, axis=dims, keepdims=keepdim) / ctx.denominator
 
@@ -116,10 +118,12 @@ def _arg_extreme(x: np.ndarray, dim: int, largest: bool) -> np.ndarray:
     return np.argmax(x, axis=dim) if largest else np.argmin(x, axis=dim)
 
 
-def _check_not_empty(op: str, x, dims: tuple) -> None:
+def _check_not_empty(op: str, x, dims: tuple, error: type = IndexError) -> None:
+    """max/min/argmax have no identity: an empty reduction is an error (of torch's type)."""
     if x.data.size == 0 and (not dims or any(x.data.shape[d] == 0 for d in dims)):
-        raise IndexError(f"{op}: cannot reduce an empty tensor of shape {x.data.shape}: "
-                         "there is no identity for this reduction")
+        detail = f"dim {dims[0]} has size 0" if dims else "specify a dim"
+        raise error(f"{op}: cannot reduce an empty tensor of shape {tuple(x.data.shape)} ({detail}); "
+                    "there is no identity for this reduction")
 
 
 def sum(input, dim=None, keepdim: bool = False):
@@ -150,7 +154,7 @@ def var(input, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
 
 def _extreme(op: str, largest: bool, input, dim, keepdim):
     if dim is None:
-        _check_not_empty(op, input, ())
+        _check_not_empty(op, input, (), RuntimeError)
         return Extreme.apply(input, largest)
     d = normalize_dim(op, dim, input.data.ndim)
     if input.data.ndim == 0:  # a 0-d tensor reduces over its single element
@@ -181,7 +185,7 @@ def _argextreme(op: str, largest: bool, input, dim, keepdim):
     if data.ndim == 0:
         return Tensor._wrap(np.zeros((), np.int64))
     _check_not_empty(op, input, (d,))
-    index = _arg_extreme(data, d, largest)
+    index = np.asarray(_arg_extreme(data, d, largest))
     if keepdim:
         index = np.expand_dims(index, d)
     return Tensor._wrap(index.astype(np.int64))

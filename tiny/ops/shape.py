@@ -129,6 +129,8 @@ def flatten(input, start_dim: int = 0, end_dim: int = -1):
 
 def expand(input, *sizes):
     """Broadcast to `sizes` without copying; -1 keeps a size; new dims may be added in front."""
+    if not sizes:
+        raise TypeError("expand: missing the target sizes, e.g. x.expand(2, 3)")
     sizes = _shape_arg("expand", sizes)
     shape = input.data.shape
     if len(sizes) < len(shape):

@@ -1,0 +1,73 @@
+"""`python -m difftests [--impl X] [-k EXPR] [--area A] [--json F]`: run the suite, print the table.
+
+Also: `python -m difftests list` (every pair and its area).
+Exit status 0 only when every case passed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def run(argv: list[str]) -> int:
+    from difftests.plugin import Collector
+    from difftests.report import as_json, render
+
+    parser = argparse.ArgumentParser(prog="python -m difftests", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--impl", default="tiny", help="module name, .py file or package dir (default tiny)")
+    parser.add_argument("-k", dest="keyword", help="only tests matching this pytest -k expression")
+    parser.add_argument("--area", action="append", help="only pairs of this area (repeatable)")
+    parser.add_argument("--json", dest="json_path", help="write the full report as JSON here")
+    parser.add_argument("-n", dest="workers", default="auto", help="parallel workers (default auto; 0 = off)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show pytest's own output too")
+    args = parser.parse_args(argv)
+
+    pytest_args = [HERE, "--impl", args.impl, "-p", "no:cacheprovider", "-o", "addopts="]
+    pytest_args += ["-q", "--tb=short"] if args.verbose else ["-p", "no:terminal"]
+    keywords = [args.keyword] if args.keyword else []
+    if args.area:
+        keywords.append(" or ".join(f"area_{a}" for a in args.area))
+    if keywords:
+        pytest_args += ["-k", " and ".join(f"({k})" for k in keywords)]
+    if args.workers not in ("0", "1"):
+        pytest_args += ["-n", args.workers]
+    collector = Collector()
+    code = pytest.main(pytest_args, plugins=[collector])
+    print(render(collector.summaries, collector.other, collector.errors))
+    report = as_json(collector.summaries, collector.other, collector.errors, args.impl)
+    if args.json_path:
+        with open(args.json_path, "w") as f:
+            json.dump(report, f, indent=2)
+    ok = report["passed"] and code == 0
+    n_pairs = len(report["pairs"])
+    print(f"\n{'PASSED' if ok else 'FAILED'}: {n_pairs} pairs, "
+          f"{sum(p['cases'] for p in report['pairs'])} cases, impl={args.impl}")
+    return 0 if ok else 1
+
+
+def list_pairs() -> int:
+    from tabulate import tabulate
+
+    from difftests.registry import all_pairs
+
+    rows = [[p.area, p.name, p.source, p.ref] for p in all_pairs()]
+    print(tabulate(rows, headers=["area", "pair", "implementation", "reference"], tablefmt="github"))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["list"]:
+        return list_pairs()
+    return run(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

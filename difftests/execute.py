@@ -1,0 +1,132 @@
+"""Run one case on one library (the implementation under test, or torch) and return NumPy results.
+
+Torch-free: the implementation side of every case runs through `run_case` with `impl_backend(lib)`,
+so it can later run in a worker process that never imports torch. The torch side uses the same
+function with `reference_side.torch_backend()`.
+"""
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from difftests.cases import Case
+
+
+class NotImplementedCase(Exception):
+    """The implementation lacks an op the pair needs (missing name or NotImplementedError)."""
+
+
+@dataclass
+class Backend:
+    """How one library turns arrays into tensors and back, and runs backward."""
+    name: str
+    call: Callable              # call(*tensors_and_values, **kwargs) -> result
+    to_tensor: Callable         # to_tensor(array, requires_grad) -> tensor
+    to_numpy: Callable          # to_numpy(tensor) -> np.ndarray (a copy)
+    is_tensor: Callable         # is_tensor(obj) -> bool
+    backward: Callable          # backward(output_tensor, upstream_array) -> None
+    grad_of: Callable           # grad_of(tensor) -> np.ndarray | None
+
+
+@dataclass
+class Outcome:
+    outputs: list = field(default_factory=list)    # np.ndarray per output
+    grads: list = field(default_factory=list)      # per case arg: np.ndarray | None
+    error: tuple | None = None                     # (exception type name, message) from forward
+    backward_error: tuple | None = None
+    not_implemented: str | None = None
+
+    @property
+    def raised(self) -> bool:
+        return self.error is not None
+
+
+def _describe_error(exc: BaseException) -> tuple[str, str]:
+    mro = [c.__name__ for c in type(exc).__mro__ if c.__module__ == "builtins"]
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    location = f" ({where.filename.split('/')[-1]}:{where.lineno})" if where else ""
+    return (mro[0] if mro else type(exc).__name__, f"{type(exc).__name__}: {exc}{location}")
+
+
+def _flatten(result: Any) -> list:
+    return list(result) if isinstance(result, (tuple, list)) else [result]
+
+
+def run_case(backend: Backend, case: Case, upstream: list | None) -> Outcome:
+    """Forward; then, if `upstream` holds a gradient per output (None = not differentiable), backward."""
+    outcome = Outcome()
+    wants_grad = case.requires_grad()
+    try:
+        tensors = [backend.to_tensor(a, rg) if isinstance(a, np.ndarray) else a
+                   for a, rg in zip(case.args, wants_grad)]
+        outputs = _flatten(backend.call(*tensors, **case.kwargs))
+        for i, out in enumerate(outputs):
+            if not backend.is_tensor(out):
+                raise TypeError(f"{backend.name}: output {i} is a {type(out).__name__}, not a Tensor")
+        outcome.outputs = [backend.to_numpy(o) for o in outputs]
+    except NotImplementedError as exc:
+        outcome.not_implemented = f"NotImplementedError: {exc}"
+        return outcome
+    except Exception as exc:  # noqa: BLE001 — any error is a result to compare with torch's
+        outcome.error = _describe_error(exc)
+        return outcome
+    if upstream is None or len(upstream) != len(outputs):
+        return outcome
+    try:
+        differentiable = [(o, g) for o, g in zip(outputs, upstream) if g is not None]
+        if len(differentiable) == 1:
+            backend.backward(*differentiable[0])
+        elif differentiable:
+            raise RuntimeError("cases with several differentiable outputs are not supported")
+        outcome.grads = [backend.grad_of(t) if rg and backend.is_tensor(t) else None
+                         for t, rg in zip(tensors, wants_grad)]
+    except NotImplementedError as exc:
+        outcome.not_implemented = f"NotImplementedError in backward: {exc}"
+    except Exception as exc:  # noqa: BLE001
+        outcome.backward_error = _describe_error(exc)
+    return outcome
+
+
+def missing_names(lib: Any, requires: tuple) -> list[str]:
+    """Contract names ("cat", "Tensor.sum") the implementation does not define."""
+    missing = []
+    for name in requires:
+        owner, _, attr = name.rpartition(".")
+        target = getattr(lib, owner, None) if owner else lib
+        if target is None or not hasattr(target, attr):
+            missing.append(name)
+    return missing
+
+
+def impl_backend(lib: Any, call: Callable) -> Backend:
+    """The implementation under test, reached only through the contract API."""
+    def to_numpy(t: Any) -> np.ndarray:
+        data = t.data
+        if not isinstance(data, np.ndarray):
+            raise TypeError(f"Tensor.data is a {type(data).__name__}, the contract says np.ndarray")
+        return np.array(data, copy=True)
+
+    def backward(out: Any, upstream: np.ndarray) -> None:
+        out.backward(gradient=lib.tensor(upstream))
+
+    def grad_of(t: Any) -> np.ndarray | None:
+        g = t.grad
+        if g is None:
+            return None
+        data = g.data if hasattr(g, "data") else g
+        if not isinstance(data, np.ndarray):
+            raise TypeError(f".grad holds a {type(data).__name__}, expected a Tensor over an np.ndarray")
+        return np.array(data, copy=True)
+
+    return Backend(
+        name="implementation",
+        call=lambda *a, **k: call(lib, *a, **k),
+        to_tensor=lambda a, rg: lib.tensor(a, requires_grad=rg),
+        to_numpy=to_numpy,
+        is_tensor=lambda o: isinstance(o, lib.Tensor),
+        backward=backward,
+        grad_of=grad_of,
+    )

@@ -1,0 +1,1 @@
+"""Pair declarations, one module per area (torch-free)."""

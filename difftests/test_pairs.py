@@ -1,0 +1,55 @@
+"""The generic difftests: every registered pair, float64 and float32, named edge cases and properties."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+
+from difftests.harness import Summary, check_case
+from difftests.registry import all_pairs
+
+PAIRS = [pytest.param(p, id=p.name, marks=getattr(pytest.mark, f"area_{p.area}")) for p in all_pairs()]
+DTYPES = ["float64", "float32"]
+
+
+def _fail_report(summary: Summary) -> str:
+    f = summary.failure
+    return f"{summary.pair} [{summary.dtype}] {f.get('case')}\n  {f.get('message')}\n  hint: {f.get('hint')}"
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("pair", PAIRS)
+def test_edge_cases(pair, dtype, impl, record):
+    """Every named edge case of the pair: ±300, ties, 0-d, empty and size-1 dims, bad input."""
+    summary = Summary(pair.name, pair.area, dtype, "edge cases")
+    failures = []
+    try:
+        for case in pair.examples(dtype):
+            summary.add(case, result := check_case(pair, case, impl, dtype))
+            if result.status == "not_implemented":
+                break
+            if not result.passed:
+                failures.append(f"{case.describe()}\n  {result.message}\n  hint: {result.hint}")
+    finally:
+        record(summary.as_dict())
+    if summary.not_implemented:
+        pytest.fail(f"NOT IMPLEMENTED: {_fail_report(summary)}", pytrace=False)
+    assert not failures, f"{pair.name} [{dtype}]: {len(failures)} failing case(s)\n" + "\n".join(failures)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("pair", PAIRS)
+def test_property(pair, dtype, impl, record):
+    """Hypothesis-drawn inputs; a failure is shrunk to a minimal reproducing case."""
+    summary = Summary(pair.name, pair.area, dtype, "property")
+
+    def prop(case):
+        result = check_case(pair, case, impl, dtype)
+        summary.add(case, result)
+        if result.status == "not_implemented":
+            pytest.fail(f"NOT IMPLEMENTED: {pair.name}: {result.message}", pytrace=False)
+        assert result.passed, f"{case.describe()}\n  {result.message}\n  hint: {result.hint}"
+
+    try:
+        given(case=pair.strategy(dtype))(settings(max_examples=pair.max_examples)(prop))()
+    finally:
+        record(summary.as_dict())
