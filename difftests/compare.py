@@ -110,7 +110,7 @@ def compare_outcomes(case: Case, want: Outcome, got: Outcome, tol: Callable[[str
         result.forward_error = max(result.forward_error, err)
         if mismatch:
             result.mismatches.append(mismatch)
-    if want.grads and not result.mismatches:
+    if (want.grads or want.param_grads) and not result.mismatches:
         if got.backward_error:
             result.mismatches.append(Mismatch("backward", f"raised {got.backward_error[1]}", got="error",
                                               want="gradients"))
@@ -140,6 +140,19 @@ def _compare_gradients(case: Case, want: Outcome, got: Outcome, tol: Callable[[s
         result.gradient_error = max(result.gradient_error, err)
         if mismatch:
             result.mismatches.append(mismatch)
+    for name, w in want.param_grads.items():
+        g = got.param_grads.get(name)
+        if w is None and g is None:
+            continue
+        if g is None or w is None:
+            result.mismatches.append(Mismatch(f"grad of parameter {name}", "presence",
+                                              got="None" if g is None else "a gradient",
+                                              want="None" if w is None else "a gradient"))
+            continue
+        mismatch, err = compare_arrays(f"grad of parameter {name}", g, w, *tol(str(w.dtype)))
+        result.gradient_error = max(result.gradient_error, err)
+        if mismatch:
+            result.mismatches.append(mismatch)
 
 
 def hint_for(case: Case, mismatches: list, got: Outcome, want: Outcome) -> str:
@@ -161,8 +174,10 @@ def hint_for(case: Case, mismatches: list, got: Outcome, want: Outcome) -> str:
     if got_arr is not None:
         special = _pattern_hint(got_arr, want_arr)
         if special:
-            where = "forward" if first.what.startswith("output") else f"gradient w.r.t. input {first.what.split()[-1]}"
+            where = "forward" if first.what.startswith("output") else first.what
             return f"{where}: {special}"
+        if first.what.startswith("grad of parameter"):
+            return f"forward matches, {first.what} is wrong — check the backward formula"
         if first.what.startswith("grad"):
             idx = int(first.what.split()[-1])
             arg = case.args[idx]
@@ -181,6 +196,9 @@ def hint_for(case: Case, mismatches: list, got: Outcome, want: Outcome) -> str:
 
 
 def _arrays_for(m: Mismatch, got: Outcome, want: Outcome):
+    if m.what.startswith("grad of parameter"):
+        name = m.what.split()[-1]
+        return got.param_grads.get(name), want.param_grads.get(name)
     index = int(m.what.split()[-1])
     if m.what.startswith("output"):
         return got.outputs[index], want.outputs[index]

@@ -35,6 +35,7 @@ class Backend:
 class Outcome:
     outputs: list = field(default_factory=list)    # np.ndarray per output
     grads: list = field(default_factory=list)      # per case arg: np.ndarray | None
+    param_grads: dict = field(default_factory=dict)  # per named parameter: np.ndarray | None
     error: tuple | None = None                     # (exception type name, message) from forward
     backward_error: tuple | None = None
     not_implemented: str | None = None
@@ -55,6 +56,17 @@ def _flatten(result: Any) -> list:
     return list(result) if isinstance(result, (tuple, list)) else [result]
 
 
+def _split_params(result: Any) -> tuple[Any, dict]:
+    """A call may return {"out": outputs, "params": {name: tensor}}: module pairs compare the
+    gradients of the module's own parameters as well as those of the inputs."""
+    if isinstance(result, dict):
+        if set(result) != {"out", "params"}:
+            raise TypeError(f"a pair call returned a dict with keys {sorted(result)}; "
+                            "expected exactly 'out' and 'params'")
+        return result["out"], dict(result["params"])
+    return result, {}
+
+
 def run_case(backend: Backend, case: Case, upstream: list | None) -> Outcome:
     """Forward; then, if `upstream` holds a gradient per output (None = not differentiable), backward."""
     outcome = Outcome()
@@ -62,7 +74,8 @@ def run_case(backend: Backend, case: Case, upstream: list | None) -> Outcome:
     try:
         tensors = [backend.to_tensor(a, rg) if isinstance(a, np.ndarray) else a
                    for a, rg in zip(case.args, wants_grad)]
-        outputs = _flatten(backend.call(*tensors, **case.kwargs))
+        result, params = _split_params(backend.call(*tensors, **case.kwargs))
+        outputs = _flatten(result)
         for i, out in enumerate(outputs):
             if not backend.is_tensor(out):
                 raise TypeError(f"{backend.name}: output {i} is a {type(out).__name__}, not a Tensor")
@@ -83,6 +96,7 @@ def run_case(backend: Backend, case: Case, upstream: list | None) -> Outcome:
             raise RuntimeError("cases with several differentiable outputs are not supported")
         outcome.grads = [backend.grad_of(t) if rg and backend.is_tensor(t) else None
                          for t, rg in zip(tensors, wants_grad)]
+        outcome.param_grads = {name: backend.grad_of(p) for name, p in params.items()}
     except NotImplementedError as exc:
         outcome.not_implemented = f"NotImplementedError in backward: {exc}"
     except Exception as exc:  # noqa: BLE001
@@ -91,13 +105,15 @@ def run_case(backend: Backend, case: Case, upstream: list | None) -> Outcome:
 
 
 def missing_names(lib: Any, requires: tuple) -> list[str]:
-    """Contract names ("cat", "Tensor.sum") the implementation does not define."""
+    """Contract names ("cat", "Tensor.sum", "nn.functional.gelu") the implementation does not define."""
     missing = []
     for name in requires:
-        owner, _, attr = name.rpartition(".")
-        target = getattr(lib, owner, None) if owner else lib
-        if target is None or not hasattr(target, attr):
-            missing.append(name)
+        target = lib
+        for part in name.split("."):
+            target = getattr(target, part, None)
+            if target is None:
+                missing.append(name)
+                break
     return missing
 
 

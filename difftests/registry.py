@@ -24,7 +24,8 @@ class Pair:
     source: str               # "tiny.ops.reduce:Sum": the from-scratch code, for `difftests show`
     strategy: Callable        # strategy(dtype: str) -> hypothesis SearchStrategy[Case]
     examples: Callable = lambda dtype: []   # examples(dtype) -> named edge cases
-    requires: tuple = ()      # contract names the call needs: "cat", "Tensor.sum", "Tensor.__add__"
+    requires: tuple = ()      # contract names the call uses: "cat", "Tensor.sum", "nn.functional.gelu"
+    covers: tuple = ()        # further public names this pair exercises (for the coverage meta-test)
     differentiable: bool = True
     tolerance: dict = field(default_factory=dict)  # {"float32": (rtol, atol)} overrides, with a reason
     tolerance_reason: str = ""
@@ -45,7 +46,7 @@ REGISTRY: dict[str, Pair] = {}
 AREAS = ["tensor", "autograd", "nn", "losses", "optim", "data", "conv", "text", "attention", "gpt",
          "generation", "quant", "prune", "profiler"]
 
-PAIR_MODULES = ["difftests.pairs.tensor"]
+PAIR_MODULES = ["difftests.pairs.tensor", "difftests.pairs.nn", "difftests.pairs.losses", "difftests.pairs.optim"]
 
 
 def register(*pairs: Pair) -> None:

@@ -14,7 +14,7 @@ from tiny.ops.unary import abs, clamp, exp, log, relu, sigmoid, sqrt, tanh
 from tiny.random import manual_seed
 from tiny.tensor import Tensor
 
-from tiny import autograd  # noqa: E402  (tiny.autograd as an attribute, like torch.autograd)
+from tiny import autograd, nn, optim  # noqa: E402  (submodules as attributes, like torch.nn)
 
 bool = bool_  # torch spells it tiny.bool  # noqa: A001
 float = float32  # noqa: A001
@@ -31,5 +31,5 @@ __all__ = [
     "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "clamp",
     "sum", "mean", "var", "max", "min", "argmax", "argmin",
     "reshape", "transpose", "permute", "unsqueeze", "squeeze", "flatten", "expand",
-    "cat", "stack", "where", "masked_fill", "autograd",
+    "cat", "stack", "where", "masked_fill", "autograd", "nn", "optim",
 ]

@@ -1,0 +1,19 @@
+"""tiny.nn: Module, Parameter, containers, layers, activations and losses (torch.nn's names).
+
+Each concept lives in its own file; a file lists its Modules in `__all__` and its functional forms in
+`__functional__` (re-exported by tiny.nn.functional).
+"""
+from tiny.nn import activation, dropout, embedding, flatten, init, linear, loss, normalization
+from tiny.nn.container import ModuleDict, ModuleList, Sequential
+from tiny.nn.module import Module
+from tiny.nn.parameter import Parameter
+
+LAYER_MODULES = [activation, dropout, embedding, flatten, linear, loss, normalization]
+
+for _module in LAYER_MODULES:
+    globals().update({_name: getattr(_module, _name) for _name in _module.__all__})
+
+from tiny.nn import functional, utils  # noqa: E402  (after the layers it re-exports)
+
+__all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "functional", "init", "utils"] + [
+    name for module in LAYER_MODULES for name in module.__all__]
