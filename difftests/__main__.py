@@ -28,6 +28,12 @@ def run(argv: list[str]) -> int:
     parser.add_argument("-n", dest="workers", default="auto", help="parallel workers (default auto; 0 = off)")
     parser.add_argument("-v", "--verbose", action="store_true", help="show pytest's own output too")
     args = parser.parse_args(argv)
+    from difftests.impl import ImplementationError, load_implementation
+    try:
+        load_implementation(args.impl)
+    except ImplementationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
     pytest_args = [HERE, "--impl", args.impl, "-p", "no:cacheprovider", "-o", "addopts="]
     pytest_args += ["-q", "--tb=short"] if args.verbose else ["-p", "no:terminal"]

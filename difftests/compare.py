@@ -174,8 +174,9 @@ def hint_for(case: Case, mismatches: list, got: Outcome, want: Outcome) -> str:
     if got_arr is not None:
         special = _pattern_hint(got_arr, want_arr)
         if special:
-            where = "forward" if first.what.startswith("output") else first.what
-            return f"{where}: {special}"
+            if first.what.startswith("output"):
+                return f"forward: {special}"
+            return f"forward matches, {first.what.replace('grad of', 'gradient w.r.t.')}: {special}"
         if first.what.startswith("grad of parameter"):
             return f"forward matches, {first.what} is wrong — check the backward formula"
         if first.what.startswith("grad"):

@@ -20,7 +20,7 @@ class Collector:
             elif report.when == "setup" and report.failed:
                 self.errors.append(f"{report.nodeid}: setup failed: {report.longreprtext.splitlines()[-1:]}")
             else:
-                area = props.get("area", "autograd")
+                area = next((k[len("area_"):] for k in report.keywords if k.startswith("area_")), "other")
                 self.other.append({"test": report.nodeid.split("::")[-1], "area": area,
                                    "status": "passed" if report.passed else
                                    ("not_implemented" if "NOT IMPLEMENTED" in report.longreprtext else

@@ -9,7 +9,7 @@ from tiny.ops.index import masked_fill, where
 from tiny.ops.join import cat, stack
 from tiny.ops.matmul import matmul
 from tiny.ops.reduce import argmax, argmin, max, mean, min, sum, var
-from tiny.ops.shape import expand, flatten, permute, reshape, squeeze, transpose, unsqueeze
+from tiny.ops.shape import flatten, permute, reshape, squeeze, transpose, unsqueeze
 from tiny.ops.unary import abs, clamp, exp, log, relu, sigmoid, sqrt, tanh
 from tiny.random import manual_seed
 from tiny.tensor import Tensor
@@ -30,6 +30,6 @@ __all__ = [
     "eq", "ne", "lt", "le", "gt", "ge",
     "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "clamp",
     "sum", "mean", "var", "max", "min", "argmax", "argmin",
-    "reshape", "transpose", "permute", "unsqueeze", "squeeze", "flatten", "expand",
+    "reshape", "transpose", "permute", "unsqueeze", "squeeze", "flatten",
     "cat", "stack", "where", "masked_fill", "autograd", "nn", "optim",
 ]

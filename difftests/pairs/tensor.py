@@ -588,7 +588,10 @@ for _name in ("zeros", "ones"):
     register(Pair(_name, AREA, call=(lambda n: lambda lib, size, dtype: getattr(lib, n)(
                       *size, dtype=_dtype_arg(lib, dtype)))(_name),
                   ref=f"reference.creation:{_name}", source=f"tiny.creation:{_name}",
-                  strategy=_constructor_case, requires=(_name,), differentiable=False, max_examples=10))
+                  strategy=_constructor_case, requires=(_name,), differentiable=False, max_examples=10,
+                  examples=lambda dtype: [Case((), {"size": (2, 3), "dtype": None}, label="default float32"),
+                                          Case((), {"size": (), "dtype": "int64"}, label="0-d int64"),
+                                          Case((), {"size": (0, 2), "dtype": dtype}, label="empty")]))
 
 
 @st.composite
@@ -599,6 +602,9 @@ def _full_case(draw, dtype):
 
 register(Pair("full", AREA, call=lambda lib, size, fill_value: lib.full(size, fill_value),
               ref="reference.creation:full", source="tiny.creation:full", strategy=_full_case,
+              examples=lambda dtype: [Case((), {"size": (2,), "fill_value": 1.5}, label="float -> float32"),
+                                      Case((), {"size": (2,), "fill_value": 3}, label="int -> int64"),
+                                      Case((), {"size": (), "fill_value": True}, label="bool -> bool")],
               requires=("full",), differentiable=False, max_examples=10))
 
 
@@ -637,3 +643,90 @@ register(Pair("tensor", AREA, call=lambda lib, data: lib.tensor(data), ref="refe
               examples=lambda dtype: [Case((), {"data": [1, 2.5]}, label="mixed int/float -> float32"),
                                       Case((), {"data": []}, label="empty list -> float32")],
               requires=("tensor",), differentiable=False, max_examples=15))
+
+# ----- the same ops through their other spellings: tiny.sum(x) and x.add(y) ------------------
+
+
+def _first_is_tensor(case: Case) -> bool:
+    return bool(case.args) and isinstance(case.args[0], np.ndarray)
+
+
+def register_variant(base_name: str, name: str, call, requires: tuple) -> None:
+    """Reuse a pair's twin, strategy and edge cases with another spelling of the same op."""
+    from difftests.registry import REGISTRY
+
+    base = REGISTRY[base_name]
+    register(Pair(name, AREA, call=call, ref=base.ref, source=base.source,
+                  strategy=lambda dtype: base.strategy(dtype).filter(_first_is_tensor),
+                  examples=lambda dtype: [c for c in base.examples(dtype) if _first_is_tensor(c)],
+                  requires=requires, differentiable=base.differentiable, tolerance=base.tolerance,
+                  tolerance_reason=base.tolerance_reason, max_examples=10))
+
+
+BINARY_FUNCTIONS = ["add", "sub", "mul", "div", "pow", "eq", "ne", "lt", "le", "gt", "ge"]
+for _name in BINARY_FUNCTIONS:
+    register_variant(_name, f"fn_{_name}", (lambda n: lambda lib, a, b: getattr(lib, n)(a, b))(_name), (_name,))
+    register_variant(_name, f"method_{_name}", (lambda n: lambda lib, a, b: getattr(a, n)(b))(_name),
+                     (f"Tensor.{_name}",))
+register_variant("matmul", "fn_matmul", lambda lib, a, b: lib.matmul(a, b), ("matmul",))
+register_variant("matmul", "method_matmul", lambda lib, a, b: a.matmul(b), ("Tensor.matmul",))
+register_variant("neg", "fn_neg", lambda lib, x: lib.neg(x), ("neg",))
+register_variant("neg", "method_neg", lambda lib, x: x.neg(), ("Tensor.neg",))
+
+for _name, _low, _high in UNARY:
+    register_variant(_name, f"fn_{_name}", (lambda n: lambda lib, x: getattr(lib, n)(x))(_name), (_name,))
+register_variant("clamp", "fn_clamp", lambda lib, x, min, max: lib.clamp(x, min=min, max=max), ("clamp",))
+for _name in ("sum", "mean", "argmax", "argmin"):
+    register_variant(_name, f"fn_{_name}", (lambda n: lambda lib, x, dim, keepdim: getattr(lib, n)(
+        x, dim=dim, keepdim=keepdim))(_name), (_name,))
+for _name in ("max", "min"):
+    register_variant(f"{_name}_dim", f"fn_{_name}", (lambda n: lambda lib, x, dim, keepdim: getattr(lib, n)(
+        x, dim=dim, keepdim=keepdim))(_name), (_name,))
+register_variant("var", "fn_var", lambda lib, x, dim, keepdim, correction: lib.var(
+    x, dim=dim, keepdim=keepdim, correction=correction), ("var",))
+register_variant("reshape", "fn_reshape", lambda lib, x, shape: lib.reshape(x, shape), ("reshape",))
+register_variant("transpose", "fn_transpose", lambda lib, x, dim0, dim1: lib.transpose(x, dim0, dim1),
+                 ("transpose",))
+register_variant("permute", "fn_permute", lambda lib, x, dims: lib.permute(x, dims), ("permute",))
+register_variant("unsqueeze", "fn_unsqueeze", lambda lib, x, dim: lib.unsqueeze(x, dim), ("unsqueeze",))
+register_variant("squeeze", "fn_squeeze", lambda lib, x, dim: lib.squeeze(x) if dim is None else
+                 lib.squeeze(x, dim), ("squeeze",))
+register_variant("flatten", "fn_flatten", lambda lib, x, start_dim, end_dim: lib.flatten(x, start_dim, end_dim),
+                 ("flatten",))
+register_variant("masked_fill", "fn_masked_fill", lambda lib, x, mask, value: lib.masked_fill(x, mask, value),
+                 ("masked_fill",))
+
+
+@st.composite
+def _matrix_case(draw, dtype, min_dims: int):
+    return Case((draw(S.values(draw(S.shapes(min_dims=min_dims, max_dims=min_dims + 1)), dtype)),))
+
+
+register(Pair("T", AREA, call=lambda lib, x: x.T, ref="reference.ops.shape:matrix_T",
+              source="tiny.tensor:Tensor.T", strategy=lambda dtype: _matrix_case(dtype, 2).filter(
+                  lambda c: c.args[0].ndim == 2),
+              examples=lambda dtype: [Case((ramp((2, 3), dtype),))], requires=("Tensor.T",)))
+register(Pair("mT", AREA, call=lambda lib, x: x.mT, ref="reference.ops.shape:batch_mT",
+              source="tiny.tensor:Tensor.mT", strategy=lambda dtype: _matrix_case(dtype, 2),
+              examples=lambda dtype: [Case((ramp((2, 3, 4), dtype),))], requires=("Tensor.mT",)))
+register(Pair("clone", AREA, call=lambda lib, x: x.clone(), ref="reference.ops.arithmetic:clone",
+              source="tiny.tensor:Tensor.clone", strategy=lambda dtype: S.unary(dtype),
+              examples=unary_examples(-10, 10), requires=("Tensor.clone",)))
+
+# Public names whose behaviour is not a value to compare op by op; each is tested elsewhere.
+_API = "difftests/test_tensor_api.py: compared with torch"
+_AUTOGRAD = "difftests/test_autograd.py: engine behaviour compared with torch.autograd"
+COVERED_ELSEWHERE = {
+    **{f"Tensor.{n}": _API for n in ["shape", "size", "dim", "ndim", "numel", "dtype", "tolist", "item",
+                                     "numpy", "is_floating_point", "float", "double", "long", "bool",
+                                     "is_leaf", "requires_grad_", "fill_", "zero_", "data", "grad_fn",
+                                     "requires_grad", "contiguous"]},
+    **{n: _API for n in ["randn", "rand", "randint", "manual_seed", "empty", "zeros_like", "ones_like",
+                         "full_like", "randn_like", "rand_like", "set_grad_enabled", "enable_grad",
+                         "is_grad_enabled", "grad_enabled", "DType", "float32", "float64", "int64", "int32",
+                         "int8", "uint8", "bool"]},
+    "Tensor": _API,
+    **{n: _AUTOGRAD for n in ["Tensor.backward", "Tensor.detach", "Tensor.grad", "no_grad",
+                              "autograd.Function", "autograd.no_grad", "autograd.grad_enabled"]},
+    **{f"autograd.{n}": _API for n in ["enable_grad", "is_grad_enabled", "set_grad_enabled"]},
+}

@@ -31,3 +31,11 @@ def flatten(x, start_dim=0, end_dim=-1):
 
 def expand(x, sizes):
     return x.expand(*sizes)
+
+
+def matrix_T(x):
+    return x.T
+
+
+def batch_mT(x):
+    return x.mT

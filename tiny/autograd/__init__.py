@@ -3,5 +3,5 @@ from tiny.autograd.engine import run_backward, topological_order, unbroadcast
 from tiny.autograd.function import Context, Function, Node
 from tiny.autograd.grad_mode import enable_grad, grad_enabled, is_grad_enabled, no_grad, set_grad_enabled
 
-__all__ = ["Function", "Context", "Node", "run_backward", "topological_order", "unbroadcast",
-           "no_grad", "enable_grad", "set_grad_enabled", "grad_enabled", "is_grad_enabled"]
+# The public API; Context, Node, run_backward, topological_order and unbroadcast are the engine's parts.
+__all__ = ["Function", "no_grad", "enable_grad", "set_grad_enabled", "grad_enabled", "is_grad_enabled"]

@@ -1,0 +1,1 @@
+"""Deliberately broken implementations: the difftest runner must name exactly their bugs."""
