@@ -8,11 +8,43 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--impl", default="tiny",
                      help="implementation under test: a module name, a .py file or a package directory "
                           "(default: tiny)")
+    parser.addoption("--isolate", action="store_true", default=None,
+                     help="run the implementation in an isolated worker process (default: for anything "
+                          "but tiny)")
+    parser.addoption("--no-isolate", dest="isolate", action="store_false",
+                     help="run the implementation in this process (only for trusted code)")
+    parser.addoption("--case-timeout", type=float, default=20.0,
+                     help="seconds one isolated case may take before it counts as hung (default 20)")
+
+
+def _isolated(config: pytest.Config) -> bool:
+    isolate = config.getoption("--isolate")
+    return config.getoption("--impl") != "tiny" if isolate is None else isolate
+
+
+@pytest.fixture(scope="session")
+def executor(request: pytest.FixtureRequest):
+    """Where the implementation under test runs: this process (tiny) or an isolated worker."""
+    from difftests.executor import make_executor
+    from difftests.integrity import preload_references
+
+    preload_references()  # before any student code runs: later file edits cannot change them
+    ex = make_executor(request.config.getoption("--impl"), _isolated(request.config),
+                       **({"case_timeout": request.config.getoption("--case-timeout")}
+                          if _isolated(request.config) else {}))
+    yield ex
+    ex.close()
 
 
 @pytest.fixture(scope="session")
 def impl(request: pytest.FixtureRequest):
-    """The implementation under test. Difftests reach it only through this fixture."""
+    """The implementation module, loaded in this process — only for trusted implementations.
+
+    Tests that use it directly cannot be isolated; with an isolated implementation they are skipped
+    (the runner lists them as "not run"). Prefer scenarios (difftests/scenarios/) for new tests.
+    """
+    if _isolated(request.config):
+        pytest.skip("in-process test: not run against an isolated (untrusted) implementation")
     from difftests.impl import load_implementation
 
     return load_implementation(request.config.getoption("--impl"))

@@ -27,15 +27,30 @@ def run(argv: list[str]) -> int:
     parser.add_argument("--json", dest="json_path", help="write the full report as JSON here")
     parser.add_argument("-n", dest="workers", default="auto", help="parallel workers (default auto; 0 = off)")
     parser.add_argument("-v", "--verbose", action="store_true", help="show pytest's own output too")
+    parser.add_argument("--isolate", action="store_true", default=None,
+                        help="run the implementation in an isolated worker (default: anything but tiny)")
+    parser.add_argument("--no-isolate", dest="isolate", action="store_false",
+                        help="load the implementation into this process (trusted code only)")
+    parser.add_argument("--case-timeout", type=float, default=20.0,
+                        help="seconds an isolated case may take (default 20)")
     args = parser.parse_args(argv)
-    from difftests.impl import ImplementationError, load_implementation
-    try:
-        load_implementation(args.impl)
+
+    from difftests.executor import make_executor
+    from difftests.impl import ImplementationError
+    from difftests.integrity import changed_files, preload_references, snapshot
+
+    trusted = snapshot()
+    preload_references()
+    try:  # load it once up front (in a worker when isolated) for a clear error instead of N failures
+        make_executor(args.impl, args.isolate).close()
     except ImplementationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
-    pytest_args = [HERE, "--impl", args.impl, "-p", "no:cacheprovider", "-o", "addopts="]
+    pytest_args = [HERE, "--impl", args.impl, "-p", "no:cacheprovider", "-o", "addopts=",
+                   "--case-timeout", str(args.case_timeout)]
+    if args.isolate is not None:
+        pytest_args.append("--isolate" if args.isolate else "--no-isolate")
     pytest_args += ["-q", "--tb=short"] if args.verbose else ["-p", "no:terminal"]
     keywords = [args.keyword] if args.keyword else []
     if args.area:
@@ -47,6 +62,10 @@ def run(argv: list[str]) -> int:
     collector = Collector()
     code = pytest.main(pytest_args, plugins=[collector])
     print(render(collector.summaries, collector.other, collector.errors))
+    tampered = changed_files(trusted)
+    if tampered:
+        collector.errors.append(f"TAMPERING: trusted files changed during the run: {tampered}")
+        print(f"\nERROR TAMPERING: trusted files changed during the run: {tampered}")
     report = as_json(collector.summaries, collector.other, collector.errors, args.impl)
     if args.json_path:
         with open(args.json_path, "w") as f:

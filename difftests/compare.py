@@ -87,6 +87,9 @@ def compare_arrays(what: str, got: np.ndarray, want: np.ndarray, rtol: float, at
 
 def compare_outcomes(case: Case, want: Outcome, got: Outcome, tol: Callable[[str], tuple]) -> CaseResult:
     """`tol(dtype_name) -> (rtol, atol)`, chosen by the dtype torch's array has."""
+    if got.crashed:
+        return CaseResult("failed", message=f"the implementation crashed or hung: {got.crashed}",
+                          hint="crashed/hung on this input — run it alone to see what happens")
     if got.not_implemented:
         return CaseResult("not_implemented", message=got.not_implemented, hint="not implemented yet")
     if want.raised:

@@ -14,10 +14,23 @@ settings.load_profile("difftests")
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    from difftests.integrity import snapshot
     from difftests.registry import AREAS
 
     for area in AREAS:  # `python -m difftests --area X` selects tests by these markers
         config.addinivalue_line("markers", f"area_{area}: difftests of the {area} area")
+    config._trusted_files = snapshot()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the session when the reference or the harness changed on disk while it ran."""
+    from difftests.integrity import changed_files
+
+    before = getattr(session.config, "_trusted_files", None)
+    tampered = changed_files(before) if before is not None else []
+    if tampered:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        print(f"\nTAMPERING: trusted files changed during the run: {tampered}")
 
 
 @pytest.fixture
@@ -26,3 +39,22 @@ def record(request: pytest.FixtureRequest):
     def _record(summary: dict) -> None:
         request.node.user_properties.append(("difftest", json.dumps(summary)))
     return _record
+
+
+@pytest.fixture
+def observe(executor, request: pytest.FixtureRequest):
+    """observe(name, **inputs): run a scenario where the implementation runs; fail clearly when it
+    is not implemented, crashed, or raised outside what the scenario observes."""
+    area = next((m.name[len("area_"):] for m in request.node.iter_markers() if m.name.startswith("area_")),
+                "other")
+
+    def _observe(name: str, **kwargs):
+        observations = executor.run_scenario(name, area=area, **kwargs)
+        if "__not_implemented__" in observations:
+            pytest.fail(f"NOT IMPLEMENTED: {observations['__not_implemented__']}", pytrace=False)
+        if "__failure__" in observations:
+            pytest.fail(f"the implementation crashed or hung: {observations['__failure__']}", pytrace=False)
+        if "__raised__" in observations:
+            pytest.fail(f"the implementation raised {observations['__raised__'][1]}", pytrace=False)
+        return observations
+    return _observe

@@ -39,6 +39,7 @@ class Outcome:
     error: tuple | None = None                     # (exception type name, message) from forward
     backward_error: tuple | None = None
     not_implemented: str | None = None
+    crashed: str | None = None                     # the worker died or hung on this case
 
     @property
     def raised(self) -> bool:
@@ -117,13 +118,19 @@ def missing_names(lib: Any, requires: tuple) -> list[str]:
     return missing
 
 
+def _plain_array(data: Any, what: str) -> np.ndarray:
+    """A copy of a genuine ndarray (no subclass that could lie about its values) of a numeric dtype."""
+    if type(data) is not np.ndarray:
+        raise TypeError(f"{what} is a {type(data).__name__}; the contract says a plain np.ndarray")
+    if data.dtype.kind not in "biuf":
+        raise TypeError(f"{what} has dtype {data.dtype}; expected bool, integer or float")
+    return np.array(data, copy=True)
+
+
 def impl_backend(lib: Any, call: Callable) -> Backend:
     """The implementation under test, reached only through the contract API."""
     def to_numpy(t: Any) -> np.ndarray:
-        data = t.data
-        if not isinstance(data, np.ndarray):
-            raise TypeError(f"Tensor.data is a {type(data).__name__}, the contract says np.ndarray")
-        return np.array(data, copy=True)
+        return _plain_array(t.data, "Tensor.data")
 
     def backward(out: Any, upstream: np.ndarray) -> None:
         out.backward(gradient=lib.tensor(upstream))
@@ -132,10 +139,7 @@ def impl_backend(lib: Any, call: Callable) -> Backend:
         g = t.grad
         if g is None:
             return None
-        data = g.data if hasattr(g, "data") else g
-        if not isinstance(data, np.ndarray):
-            raise TypeError(f".grad holds a {type(data).__name__}, expected a Tensor over an np.ndarray")
-        return np.array(data, copy=True)
+        return _plain_array(g.data if hasattr(g, "data") else g, ".grad")
 
     return Backend(
         name="implementation",

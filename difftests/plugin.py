@@ -24,7 +24,7 @@ class Collector:
                 self.other.append({"test": report.nodeid.split("::")[-1], "area": area,
                                    "status": "passed" if report.passed else
                                    ("not_implemented" if "NOT IMPLEMENTED" in report.longreprtext else
-                                    "skipped" if report.skipped else "failed"),
+                                    "not_run" if report.skipped else "failed"),
                                    "message": _last_line(report.longreprtext) if report.failed else ""})
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:

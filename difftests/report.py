@@ -37,6 +37,8 @@ def area_rows(pairs: dict[str, dict], other: list[dict]) -> list[list]:
         a["fwd"] = max(a["fwd"], p["forward_error"])
         a["grad"] = max(a["grad"], p["gradient_error"])
     for t in other:
+        if t["status"] == "not_run":
+            continue
         a = by_area[t["area"]]
         a[t["status"] if t["status"] in a else "failed"] += 1
         a["cases"] += 1
@@ -60,8 +62,12 @@ def render(summaries: list[dict], other: list[dict], errors: list[str]) -> str:
         lines.append(f"  {first.get('message', '')}")
         lines.append(f"  hint: {first.get('hint', '')}")
     for t in other:
-        if t["status"] != "passed":
+        if t["status"] not in ("passed", "not_run"):
             lines.append(f"\n{t['status'].upper()} {t['area']}/{t['test']}\n  {t['message']}")
+    not_run = [t for t in other if t["status"] == "not_run"]
+    if not_run:
+        lines.append(f"\nNOT RUN: {len(not_run)} in-process test(s) cannot run against an isolated "
+                     "implementation: " + ", ".join(sorted({t['area'] + '/' + t['test'] for t in not_run})[:10]))
     for e in errors:
         lines.append(f"\nERROR {e}")
     return "\n".join(lines)
@@ -71,6 +77,6 @@ def as_json(summaries: list[dict], other: list[dict], errors: list[str], impl: s
     pairs = pair_status(summaries)
     return {"schema": "tiny-difftests/1", "impl": impl,
             "passed": all(p["status"] == "passed" for p in pairs.values())
-                      and all(t["status"] == "passed" for t in other) and not errors and bool(pairs),
+                      and all(t["status"] in ("passed", "not_run") for t in other) and not errors and bool(pairs),
             "pairs": sorted(pairs.values(), key=lambda p: p["pair"]), "tests": other, "errors": errors,
             "summaries": summaries}

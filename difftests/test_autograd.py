@@ -1,7 +1,8 @@
 """The autograd engine of the implementation under test, compared with torch.autograd.
 
-Graph-level behaviour the per-op pairs cannot see: accumulation across backward calls and across
-uses of one tensor, retain_graph and freed graphs, no_grad, deep graphs, custom Functions, detach.
+Graph-level behaviour the per-op pairs cannot see: accumulation across backward calls and across uses
+of one tensor, retain_graph and freed graphs, no_grad, deep graphs, custom Functions, detach. The
+implementation side of each test is a scenario in difftests/scenarios/autograd.py.
 """
 from __future__ import annotations
 
@@ -9,192 +10,117 @@ import numpy as np
 import pytest
 import torch
 
+from difftests.scenarios.autograd import diamond_graph
+
 pytestmark = pytest.mark.area_autograd
 
 RNG = np.random.default_rng(0)
 X = RNG.standard_normal((3, 4))
 W = RNG.standard_normal((4, 2))
-G = RNG.standard_normal((3, 2))
+UP = RNG.standard_normal(4)
+UP34 = RNG.standard_normal((3, 4))
 
 
-def _grad(t) -> np.ndarray:
-    g = t.grad
-    return np.asarray(g.data if hasattr(g, "data") and not isinstance(g, np.ndarray) else g)
+def close(got, want, rtol=1e-12, atol=1e-12):
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
 
 
-def test_diamond_graph_accumulates_like_torch(impl):
-    """x feeds two branches that meet again: both contributions must be summed."""
-    def run(lib, x):
-        a = x * 2.0
-        b = x.exp()
-        return ((a * b) + a.tanh()).sum()
-    x_i = impl.tensor(X, requires_grad=True)
-    run(impl, x_i).backward()
-    x_t = torch.tensor(X, requires_grad=True)
-    run(torch, x_t).backward()
-    np.testing.assert_allclose(_grad(x_i), x_t.grad.numpy(), rtol=1e-12, atol=1e-12)
+def raised_class(observation) -> str | None:
+    return observation["__raised__"][0] if isinstance(observation, dict) and "__raised__" in observation else None
 
 
-def test_leaf_grads_accumulate_across_backward_calls(impl):
-    x_i, w_i = impl.tensor(X, requires_grad=True), impl.tensor(W, requires_grad=True)
-    x_t, w_t = torch.tensor(X, requires_grad=True), torch.tensor(W, requires_grad=True)
+def test_diamond_graph_accumulates_like_torch(observe):
+    x = torch.tensor(X, requires_grad=True)
+    diamond_graph(torch, x).backward()
+    close(observe("autograd.diamond", x=X)["grad"], x.grad.numpy())
+
+
+def test_leaf_grads_accumulate_across_backward_calls(observe):
+    x, w = torch.tensor(X, requires_grad=True), torch.tensor(W, requires_grad=True)
     for _ in range(2):
-        (x_i.sum(dim=0) * w_i.sum(dim=1)).backward(gradient=impl.tensor(G[0, :1].repeat(4)))
-        (x_t.sum(dim=0) * w_t.sum(dim=1)).backward(gradient=torch.tensor(G[0, :1].repeat(4)))
-    np.testing.assert_allclose(_grad(w_i), w_t.grad.numpy(), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(_grad(x_i), x_t.grad.numpy(), rtol=1e-12, atol=1e-12)
+        (x.sum(dim=0) * w.sum(dim=1)).backward(gradient=torch.tensor(UP))
+    got = observe("autograd.accumulate", x=X, w=W, upstream=UP)
+    close(got["x"], x.grad.numpy())
+    close(got["w"], w.grad.numpy())
 
 
-def test_retain_graph_allows_a_second_backward(impl):
-    x_i = impl.tensor(X, requires_grad=True)
-    y_i = (x_i.exp() * x_i).sum()
-    y_i.backward(retain_graph=True)
-    y_i.backward()
-    x_t = torch.tensor(X, requires_grad=True)
-    y_t = (x_t.exp() * x_t).sum()
-    y_t.backward(retain_graph=True)
-    y_t.backward()
-    np.testing.assert_allclose(_grad(x_i), x_t.grad.numpy(), rtol=1e-12, atol=1e-12)
+def test_retain_graph_allows_a_second_backward(observe):
+    x = torch.tensor(X, requires_grad=True)
+    y = (x.exp() * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    close(observe("autograd.retain_graph", x=X)["grad"], x.grad.numpy())
 
 
-def test_second_backward_through_a_freed_graph_raises(impl):
-    x_i = impl.tensor(X, requires_grad=True)
-    y_i = (x_i.exp() * x_i).sum()
-    y_i.backward()
-    with pytest.raises(RuntimeError, match="(?i)second time|freed"):
-        y_i.backward()
+def test_second_backward_through_a_freed_graph_raises(observe):
+    second = observe("autograd.freed_graph", x=X)["second"]
+    assert raised_class(second) == "RuntimeError", second
+    assert "second time" in second["__raised__"][1] or "freed" in second["__raised__"][1]
 
 
-def test_backward_on_non_scalar_without_gradient_names_the_shape(impl):
-    y = impl.tensor(X, requires_grad=True) * 2.0
-    with pytest.raises(RuntimeError, match=r"3, 4"):
-        y.backward()
+def test_bad_backward_calls_raise_clear_errors(observe):
+    got = observe("autograd.bad_backward_calls", x=X)
+    assert raised_class(got["non_scalar"]) == "RuntimeError" and "3, 4" in got["non_scalar"]["__raised__"][1]
+    assert raised_class(got["wrong_shape"]) == "RuntimeError", got["wrong_shape"]
+    assert raised_class(got["no_grad_tensor"]) == "RuntimeError", got["no_grad_tensor"]
+    assert raised_class(got["int_requires_grad"]) == "RuntimeError"
+    assert "floating point" in got["int_requires_grad"]["__raised__"][1]
 
 
-def test_backward_gradient_of_the_wrong_shape_raises(impl):
-    y = impl.tensor(X, requires_grad=True) * 2.0
-    with pytest.raises(RuntimeError):
-        y.backward(gradient=impl.tensor(np.ones((4, 3))))
-
-
-def test_backward_on_a_tensor_without_grad_raises(impl):
-    with pytest.raises(RuntimeError):
-        (impl.tensor(X) * 2.0).sum().backward()
-
-
-def test_deep_chain_has_no_recursion_limit(impl):
-    """5,000 chained ops: a recursive topological sort would hit Python's recursion limit."""
-    x_i = impl.tensor(np.array([0.5]), requires_grad=True)
-    x_t = torch.tensor([0.5], dtype=torch.float64, requires_grad=True)
-    y_i, y_t = x_i, x_t
+def test_deep_chain_has_no_recursion_limit(observe):
+    x = torch.tensor([0.5], dtype=torch.float64, requires_grad=True)
+    y = x
     for _ in range(5000):
-        y_i = (y_i * 1.0001).tanh() + 0.001
-        y_t = (y_t * 1.0001).tanh() + 0.001
-    y_i.sum().backward()
-    y_t.sum().backward()
-    np.testing.assert_allclose(_grad(x_i), x_t.grad.numpy(), rtol=1e-10)
-
-
-def test_no_grad_records_nothing(impl):
-    x = impl.tensor(X, requires_grad=True)
-    with impl.no_grad():
-        y = x * 2.0
-        assert not impl.autograd.grad_enabled()
-    assert impl.autograd.grad_enabled()
-    assert not y.requires_grad
-    with pytest.raises(RuntimeError):
-        y.sum().backward()
-
-
-def test_no_grad_as_decorator(impl):
-    @impl.no_grad()
-    def double(t):
-        return t * 2.0
-    assert not double(impl.tensor(X, requires_grad=True)).requires_grad
-
-
-def test_detach_cuts_the_graph(impl):
-    x_i = impl.tensor(X, requires_grad=True)
-    (x_i * x_i.detach()).sum().backward()
-    x_t = torch.tensor(X, requires_grad=True)
-    (x_t * x_t.detach()).sum().backward()
-    np.testing.assert_allclose(_grad(x_i), x_t.grad.numpy())
-
-
-def test_grad_is_a_tensor_of_the_leaf_dtype(impl):
-    x = impl.tensor(X.astype(np.float32), requires_grad=True)
-    (x * 3.0).sum().backward()
-    assert isinstance(x.grad, impl.Tensor)
-    assert x.grad.data.dtype == np.float32 and x.grad.shape == (3, 4)
-
-
-def test_int_tensors_cannot_require_grad(impl):
-    with pytest.raises(RuntimeError, match="(?i)floating point"):
-        impl.tensor([1, 2, 3], requires_grad=True)
-
-
-def test_intermediate_grads_are_not_kept(impl):
-    x = impl.tensor(X, requires_grad=True)
-    y = x * 2.0
+        y = (y * 1.0001).tanh() + 0.001
     y.sum().backward()
-    assert y.grad is None and x.grad is not None
+    close(observe("autograd.deep_chain", depth=5000)["grad"], x.grad.numpy(), rtol=1e-10)
 
 
-def test_custom_function_matches_torch_autograd_function(impl):
-    """Students add ops the way torch does: a Function with forward/backward and ctx."""
-    class CubeTiny(impl.autograd.Function):
+def test_no_grad_records_nothing(observe):
+    got = observe("autograd.no_grad", x=X)
+    assert got["inside"] is False and got["after"] is True
+    assert got["requires_grad"] is False and got["decorated_requires_grad"] is False
+    assert raised_class(got["backward"]) == "RuntimeError"
+
+
+def test_detach_cuts_the_graph(observe):
+    x = torch.tensor(X, requires_grad=True)
+    (x * x.detach()).sum().backward()
+    close(observe("autograd.detach", x=X)["grad"], x.grad.numpy())
+
+
+def test_grad_is_a_tensor_of_the_leaf_dtype_and_intermediates_keep_none(observe):
+    got = observe("autograd.grad_type", x=X)
+    assert got == {"is_tensor": True, "dtype": "float32", "shape": [3, 4], "intermediate_grad_is_none": True}
+
+
+def test_custom_function_matches_torch_autograd_function(observe):
+    class Cube(torch.autograd.Function):
         @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return x ** 3
-
-        @staticmethod
-        def backward(ctx, grad):
-            (x,) = ctx.saved_tensors
-            return 3 * x ** 2 * grad
-
-    class CubeTorch(torch.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return x ** 3
-
-        @staticmethod
-        def backward(ctx, grad):
-            (x,) = ctx.saved_tensors
-            return 3 * x ** 2 * grad
-
-    x_i = impl.tensor(X, requires_grad=True)
-    y_i = CubeTiny.apply(x_i)
-    y_i.backward(gradient=impl.tensor(np.ones_like(X) * 0.5))
-    x_t = torch.tensor(X, requires_grad=True)
-    y_t = CubeTorch.apply(x_t)
-    y_t.backward(gradient=torch.full_like(x_t, 0.5))
-    np.testing.assert_allclose(np.asarray(y_i.data), y_t.detach().numpy(), rtol=1e-12)
-    np.testing.assert_allclose(_grad(x_i), x_t.grad.numpy(), rtol=1e-12)
-
-
-def test_function_with_a_wrong_number_of_gradients_is_reported(impl):
-    class Bad(impl.autograd.Function):
-        @staticmethod
-        def forward(ctx, x, y):
-            return x + y
+        def forward(ctx, v):
+            ctx.save_for_backward(v)
+            return v ** 3
 
         @staticmethod
         def backward(ctx, grad):
-            return grad  # one gradient for two inputs
+            (v,) = ctx.saved_tensors
+            return 3 * v ** 2 * grad
 
-    x = impl.tensor(X, requires_grad=True)
-    with pytest.raises(RuntimeError, match="Bad"):
-        Bad.apply(x, x).sum().backward()
+    x = torch.tensor(X, requires_grad=True)
+    y = Cube.apply(x)
+    y.backward(gradient=torch.tensor(UP34))
+    got = observe("autograd.custom_function", x=X, upstream=UP34)
+    close(got["out"], y.detach().numpy())
+    close(got["grad"], x.grad.numpy())
 
 
-def test_unused_branch_and_shared_subexpression(impl):
-    x_i = impl.tensor(X, requires_grad=True)
-    shared_i = x_i.sigmoid()
-    _unused = shared_i * 5.0
-    (shared_i * shared_i + shared_i).mean().backward()
-    x_t = torch.tensor(X, requires_grad=True)
-    shared_t = x_t.sigmoid()
-    (shared_t * shared_t + shared_t).mean().backward()
-    np.testing.assert_allclose(_grad(x_i), x_t.grad.numpy(), rtol=1e-12)
+def test_function_with_a_wrong_number_of_gradients_is_reported(observe):
+    result = observe("autograd.wrong_gradient_count", x=X)["result"]
+    assert raised_class(result) == "RuntimeError" and "Bad" in result["__raised__"][1], result
+
+
+def test_unused_branch_and_shared_subexpression(observe):
+    x = torch.tensor(X, requires_grad=True)
+    shared = x.sigmoid()
+    (shared * shared + shared).mean().backward()
+    close(observe("autograd.shared_subexpression", x=X)["grad"], x.grad.numpy())

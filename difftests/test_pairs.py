@@ -18,13 +18,13 @@ def _fail_report(summary: Summary) -> str:
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("pair", PAIRS)
-def test_edge_cases(pair, dtype, impl, record):
+def test_edge_cases(pair, dtype, executor, record):
     """Every named edge case of the pair: ±300, ties, 0-d, empty and size-1 dims, bad input."""
     summary = Summary(pair.name, pair.area, dtype, "edge cases")
     failures = []
     try:
         for case in pair.examples(dtype):
-            summary.add(case, result := check_case(pair, case, impl, dtype))
+            summary.add(case, result := check_case(pair, case, executor, dtype))
             if result.status == "not_implemented":
                 break
             if not result.passed:
@@ -38,12 +38,12 @@ def test_edge_cases(pair, dtype, impl, record):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("pair", PAIRS)
-def test_property(pair, dtype, impl, record):
+def test_property(pair, dtype, executor, record):
     """Hypothesis-drawn inputs; a failure is shrunk to a minimal reproducing case."""
     summary = Summary(pair.name, pair.area, dtype, "property")
 
     def prop(case):
-        result = check_case(pair, case, impl, dtype)
+        result = check_case(pair, case, executor, dtype)
         summary.add(case, result)
         if result.status == "not_implemented":
             pytest.fail(f"NOT IMPLEMENTED: {pair.name}: {result.message}", pytrace=False)

@@ -30,7 +30,8 @@ def by_status(report: dict) -> dict[str, set]:
 
 
 def test_three_planted_bugs_are_reported_at_the_right_ops_and_nowhere_else(tmp_path):
-    code, report, out = run_difftests("--impl", os.path.join(BROKEN, "three_bugs.py"),
+    # In-process (--no-isolate) for speed: isolation has its own adversarial tests.
+    code, report, out = run_difftests("--impl", os.path.join(BROKEN, "three_bugs.py"), "--no-isolate",
                                       "--area", "tensor", "--area", "autograd", tmp_path=tmp_path)
     assert code == 1, out
     status = by_status(report)
@@ -46,7 +47,7 @@ def test_three_planted_bugs_are_reported_at_the_right_ops_and_nowhere_else(tmp_p
 
 def test_not_implemented_error_is_not_a_crash(tmp_path):
     code, report, out = run_difftests("--impl", os.path.join(BROKEN, "raises_not_implemented.py"),
-                                      "-k", "var", tmp_path=tmp_path)
+                                      "-k", "var", tmp_path=tmp_path)  # isolated: the default for non-tiny
     assert code == 1, out
     status = by_status(report)
     assert status["not_implemented"] == {"var"}, out

@@ -50,23 +50,30 @@ class Mean(Function):
 
 class Var(Function):
     @staticmethod
-    def forward(ctx, x, dims, correction, keepdim):
+    def forward(ctx, x, dims, correction, keepdim, full_reduction):
         count = int(np.prod([x.shape[d] for d in dims]))
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.sum(x, axis=dims, keepdims=True) / np.asarray(count, x.dtype)
         centered = x - mean
         ctx.save_for_backward(centered)
-        ctx.dims, ctx.keepdim = dims, keepdim
-        ctx.denominator = np.asarray(builtins.max(count - correction, 0), x.dtype)
+        ctx.dims, ctx.keepdim, ctx.full_reduction = dims, keepdim, full_reduction
+        ctx.dof = count - correction  # degrees of freedom; may be <= 0
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.sum(centered * centered, axis=dims, keepdims=keepdim) / ctx.denominator
+            # forward divides by max(dof, 0): inf (or nan for 0/0) when there are too few elements
+            return np.sum(centered * centered, axis=dims, keepdims=keepdim) / np.asarray(
+                builtins.max(ctx.dof, 0), x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
         (centered,) = ctx.saved_tensors
         grad = _expand_back(grad, centered.shape, ctx.dims, ctx.keepdim)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return 2 * grad * centered / ctx.denominator, None, None, None
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            if ctx.full_reduction and ctx.dof <= 0:
+                # torch's rule: the slope 2/dof is infinite; 0 * inf is nan where x equals the mean
+                return grad * np.where(centered == 0, np.nan, np.inf).astype(grad.dtype), None, None, None, None
+            # torch does not clamp dof here (a negative dof gives a negative slope)
+            scale = np.asarray(2.0, grad.dtype) / np.asarray(ctx.dof, grad.dtype)
+            return scale * grad * centered, None, None, None, None
 
 
 class Extreme(Function):
@@ -149,7 +156,8 @@ def var(input, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
     dims = normalize_dims("var", dim, input.data.ndim)
-    return Var.apply(input, dims, correction, keepdim)
+    full_reduction = dim is None or input.data.ndim == 0  # torch's backward treats these apart
+    return Var.apply(input, dims, correction, keepdim, full_reduction)
 
 
 def _extreme(op: str, largest: bool, input, dim, keepdim):
