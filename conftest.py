@@ -13,6 +13,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                           "but tiny)")
     parser.addoption("--no-isolate", dest="isolate", action="store_false",
                      help="run the implementation in this process (only for trusted code)")
+    parser.addoption("--pair", action="append", default=None,
+                     help="run only this pair's difftests (repeatable; other difftests are deselected)")
     parser.addoption("--case-timeout", type=float, default=20.0,
                      help="seconds one isolated case may take before it counts as hung (default 20)")
 

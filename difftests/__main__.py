@@ -24,6 +24,7 @@ def run(argv: list[str]) -> int:
     parser.add_argument("--impl", default="tiny", help="module name, .py file or package dir (default tiny)")
     parser.add_argument("-k", dest="keyword", help="only tests matching this pytest -k expression")
     parser.add_argument("--area", action="append", help="only pairs of this area (repeatable)")
+    parser.add_argument("--pair", action="append", help="only this pair (repeatable)")
     parser.add_argument("--json", dest="json_path", help="write the full report as JSON here")
     parser.add_argument("-n", dest="workers", default="auto", help="parallel workers (default auto; 0 = off)")
     parser.add_argument("-v", "--verbose", action="store_true", help="show pytest's own output too")
@@ -51,6 +52,8 @@ def run(argv: list[str]) -> int:
                    "--case-timeout", str(args.case_timeout)]
     if args.isolate is not None:
         pytest_args.append("--isolate" if args.isolate else "--no-isolate")
+    for name in args.pair or []:
+        pytest_args += ["--pair", name]
     pytest_args += ["-q", "--tb=short"] if args.verbose else ["-p", "no:terminal"]
     keywords = [args.keyword] if args.keyword else []
     if args.area:

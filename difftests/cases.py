@@ -24,7 +24,7 @@ class Case:
     def requires_grad(self) -> list[bool]:
         if self.grad is not None:
             return list(self.grad)
-        return [isinstance(a, np.ndarray) and a.dtype.kind == "f" for a in self.args]
+        return [isinstance(a, (np.ndarray, np.generic)) and a.dtype.kind == "f" for a in self.args]
 
     def describe(self, max_values: int = 8) -> str:
         """Shapes and dtypes of the inputs, plus the values when they are small enough to read."""

@@ -35,6 +35,7 @@ class CaseResult:
     mismatches: list = field(default_factory=list)
     message: str = ""
     hint: str = ""
+    crashed: bool = False                         # a crash/hang: further cases of the pair are skipped
 
     @property
     def passed(self) -> bool:
@@ -89,7 +90,7 @@ def compare_outcomes(case: Case, want: Outcome, got: Outcome, tol: Callable[[str
     """`tol(dtype_name) -> (rtol, atol)`, chosen by the dtype torch's array has."""
     if got.crashed:
         return CaseResult("failed", message=f"the implementation crashed or hung: {got.crashed}",
-                          hint="crashed/hung on this input — run it alone to see what happens")
+                          hint="crashed/hung on this input — run it alone to see what happens", crashed=True)
     if got.not_implemented:
         return CaseResult("not_implemented", message=got.not_implemented, hint="not implemented yet")
     if want.raised:

@@ -22,6 +22,19 @@ def pytest_configure(config: pytest.Config) -> None:
     config._trusted_files = snapshot()
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
+    """--pair NAME: keep only the generic tests of the named pairs."""
+    wanted = config.getoption("--pair")
+    if not wanted:
+        return
+    keep, drop = [], []
+    for item in items:
+        pair = getattr(item, "callspec", None) and item.callspec.params.get("pair")
+        (keep if pair is not None and pair.name in wanted else drop).append(item)
+    config.hook.pytest_deselected(items=drop)
+    items[:] = keep
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Fail the session when the reference or the harness changed on disk while it ran."""
     from difftests.integrity import changed_files

@@ -73,7 +73,7 @@ def run_case(backend: Backend, case: Case, upstream: list | None) -> Outcome:
     outcome = Outcome()
     wants_grad = case.requires_grad()
     try:
-        tensors = [backend.to_tensor(a, rg) if isinstance(a, np.ndarray) else a
+        tensors = [backend.to_tensor(np.asarray(a), rg) if isinstance(a, (np.ndarray, np.generic)) else a
                    for a, rg in zip(case.args, wants_grad)]
         result, params = _split_params(backend.call(*tensors, **case.kwargs))
         outputs = _flatten(result)

@@ -8,6 +8,10 @@ from difftests.cases import Case
 from difftests.execute import Backend, Outcome, run_case
 from difftests.registry import Pair
 
+# One intra-op thread: the reference runs tiny inputs, and under pytest-xdist torch's thread pool
+# makes small kernels ~1000x slower (a 6 µs batch_norm took 30 ms with the default pool).
+torch.set_num_threads(1)
+
 
 def torch_backend(pair: Pair) -> Backend:
     fn = pair.reference()

@@ -43,10 +43,11 @@ class Pair:
 REGISTRY: dict[str, Pair] = {}
 
 # The area order of the course; the report lists areas in this order.
-AREAS = ["tensor", "autograd", "nn", "losses", "optim", "data", "conv", "text", "attention", "gpt",
+AREAS = ["tensor", "autograd", "nn", "losses", "optim", "training", "data", "conv", "text", "attention", "gpt",
          "generation", "quant", "prune", "profiler"]
 
-PAIR_MODULES = ["difftests.pairs.tensor", "difftests.pairs.nn", "difftests.pairs.losses", "difftests.pairs.optim"]
+PAIR_MODULES = ["difftests.pairs.tensor", "difftests.pairs.nn", "difftests.pairs.losses", "difftests.pairs.optim",
+                "difftests.pairs.data", "difftests.pairs.text"]
 
 
 def register(*pairs: Pair) -> None:

@@ -11,6 +11,10 @@ PAIRS = [pytest.param(p, id=p.name, marks=getattr(pytest.mark, f"area_{p.area}")
 DTYPES = ["float64", "float32"]
 
 
+class StopOnCrash(BaseException):
+    """Not an Exception, so hypothesis does not try to shrink it: it ends the property at once."""
+
+
 def _fail_report(summary: Summary) -> str:
     f = summary.failure
     return f"{summary.pair} [{summary.dtype}] {f.get('case')}\n  {f.get('message')}\n  hint: {f.get('hint')}"
@@ -29,6 +33,8 @@ def test_edge_cases(pair, dtype, executor, record):
                 break
             if not result.passed:
                 failures.append(f"{case.describe()}\n  {result.message}\n  hint: {result.hint}")
+            if result.crashed:  # every further case would crash or hang too: stop here
+                break
     finally:
         record(summary.as_dict())
     if summary.not_implemented:
@@ -47,9 +53,13 @@ def test_property(pair, dtype, executor, record):
         summary.add(case, result)
         if result.status == "not_implemented":
             pytest.fail(f"NOT IMPLEMENTED: {pair.name}: {result.message}", pytrace=False)
+        if result.crashed:  # stop at once: shrinking would cost one crash (or timeout) per attempt
+            raise StopOnCrash(f"{case.describe()}\n  {result.message}\n  hint: {result.hint}")
         assert result.passed, f"{case.describe()}\n  {result.message}\n  hint: {result.hint}"
 
     try:
         given(case=pair.strategy(dtype))(settings(max_examples=pair.max_examples)(prop))()
+    except StopOnCrash as stop:
+        pytest.fail(str(stop), pytrace=False)
     finally:
         record(summary.as_dict())

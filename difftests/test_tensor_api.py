@@ -93,4 +93,4 @@ def test_grad_mode_switches(observe):
 
 def test_dtypes_are_exported_and_match_torch(observe):
     got = observe("tensor.dtypes")
-    assert got == {name: dtype_name(getattr(torch, name)) for name in got} and len(got) == 7
+    assert got == {name: dtype_name(getattr(torch, name)) for name in got} and len(got) == 8

@@ -12,7 +12,7 @@ from difftests.registry import PAIR_MODULES, all_pairs
 OPERATORS = ["__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
              "__rtruediv__", "__pow__", "__rpow__", "__neg__", "__matmul__", "__eq__", "__ne__", "__lt__",
              "__le__", "__gt__", "__ge__", "__getitem__"]
-SUBMODULES = {"autograd", "nn", "optim"}
+SUBMODULES = {"autograd", "data", "nn", "optim", "text"}
 
 
 def _public(module, prefix: str) -> set[str]:
@@ -32,6 +32,9 @@ def public_names() -> set[str]:
     names |= _public(tiny.nn.init, "nn.init.")
     names |= _public(tiny.nn.utils, "nn.utils.")
     names |= _public(tiny.optim, "optim.")
+    names |= _public(tiny.data, "data.")
+    names |= _public(tiny.data.datasets, "data.datasets.")
+    names |= _public(tiny.text, "text.")
     scheduler = getattr(tiny.optim, "lr_scheduler", None)
     if scheduler is not None:
         names |= _public(scheduler, "optim.lr_scheduler.")

@@ -2,7 +2,7 @@
 from tiny.autograd import enable_grad, grad_enabled, is_grad_enabled, no_grad, set_grad_enabled
 from tiny.creation import (arange, empty, full, full_like, ones, ones_like, rand, rand_like, randint,
                            randn, randn_like, tensor, zeros, zeros_like)
-from tiny.dtypes import DType, bool_, float32, float64, int8, int32, int64, uint8
+from tiny.dtypes import DType, bool_, float32, float64, int8, int16, int32, int64, uint8
 from tiny.ops.arithmetic import add, div, mul, neg, pow, sub
 from tiny.ops.compare import eq, ge, gt, le, lt, ne
 from tiny.ops.index import masked_fill, where
@@ -14,7 +14,7 @@ from tiny.ops.unary import abs, clamp, exp, log, relu, sigmoid, sqrt, tanh
 from tiny.random import manual_seed
 from tiny.tensor import Tensor
 
-from tiny import autograd, nn, optim  # noqa: E402  (submodules as attributes, like torch.nn)
+from tiny import autograd, data, nn, optim, text  # noqa: E402  (submodules as attributes, like torch.nn)
 
 bool = bool_  # torch spells it tiny.bool  # noqa: A001
 float = float32  # noqa: A001
@@ -25,11 +25,11 @@ __all__ = [
     "Tensor", "tensor", "zeros", "ones", "full", "empty", "arange", "randn", "rand", "randint",
     "zeros_like", "ones_like", "full_like", "randn_like", "rand_like", "manual_seed",
     "no_grad", "enable_grad", "set_grad_enabled", "grad_enabled", "is_grad_enabled",
-    "DType", "float32", "float64", "int64", "int32", "int8", "uint8", "bool",
+    "DType", "float32", "float64", "int64", "int32", "int16", "int8", "uint8", "bool",
     "add", "sub", "mul", "div", "neg", "pow", "matmul",
     "eq", "ne", "lt", "le", "gt", "ge",
     "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "clamp",
     "sum", "mean", "var", "max", "min", "argmax", "argmin",
     "reshape", "transpose", "permute", "unsqueeze", "squeeze", "flatten",
-    "cat", "stack", "where", "masked_fill", "autograd", "nn", "optim",
+    "cat", "stack", "where", "masked_fill", "autograd", "data", "nn", "optim", "text",
 ]

@@ -12,7 +12,7 @@ DEFAULT_FLOAT = dtypes.float32
 
 def _infer_dtype(data: object) -> np.dtype:
     """torch.tensor's inference: bools -> bool, ints -> int64, any float -> float32; arrays keep theirs."""
-    if isinstance(data, np.ndarray):
+    if isinstance(data, (np.ndarray, np.generic)):  # NumPy arrays and scalars keep their dtype
         return data.dtype
     flat = np.asarray(data, dtype=object).ravel() if not isinstance(data, (int, float, bool)) else [data]
     kinds = {type(v) for v in flat}

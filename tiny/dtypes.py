@@ -40,11 +40,12 @@ float32 = DType("float32")
 float64 = DType("float64")
 int64 = DType("int64")
 int32 = DType("int32")
+int16 = DType("int16")
 int8 = DType("int8")
 uint8 = DType("uint8")
 bool_ = DType("bool")
 
-_BY_NUMPY = {d.np: d for d in (float32, float64, int64, int32, int8, uint8, bool_)}
+_BY_NUMPY = {d.np: d for d in (float32, float64, int64, int32, int16, int8, uint8, bool_)}
 SUPPORTED = tuple(_BY_NUMPY.values())
 
 

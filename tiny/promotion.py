@@ -25,12 +25,20 @@ def _python_number_dtype(value: object) -> np.dtype:
     raise TypeError(f"expected a Tensor or a Python number, got {type(value).__name__}")
 
 
+def promote_types(a: np.dtype, b: np.dtype) -> np.dtype:
+    """torch.promote_types: across categories the higher category's dtype wins as it is
+    (int64 with float32 gives float32; NumPy would give float64); within one, NumPy's rule."""
+    if category(a) != category(b):
+        return a if category(a) > category(b) else b
+    return np.promote_types(a, b)
+
+
 def _promote_group(dtypes: list[np.dtype]) -> np.dtype | None:
     if not dtypes:
         return None
     result = dtypes[0]
     for d in dtypes[1:]:
-        result = np.promote_types(result, d)
+        result = promote_types(result, d)
     return result
 
 

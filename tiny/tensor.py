@@ -148,7 +148,7 @@ class Tensor:
                                    f"shape {self.data.shape}; they must match")
             grad = grad.astype(self.data.dtype, copy=False)
         if self.grad_fn is None:  # a leaf: its own gradient is the seed
-            self.grad = Tensor._wrap(grad.copy() if self.grad is None else self.grad.data + grad)
+            self.grad = Tensor._wrap(grad.copy() if self.grad is None else np.asarray(self.grad.data + grad))
             return
         run_backward(self, grad, retain_graph=retain_graph)
 
@@ -273,7 +273,7 @@ class Tensor:
         return int(self.item())
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
         extras = []
         if self.data.dtype not in (np.float32, np.int64, np.bool_):
             extras.append(f"dtype={self.dtype!r}")

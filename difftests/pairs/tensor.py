@@ -65,6 +65,8 @@ def binary_examples(low: float, high: float, rhs_low=None, rhs_high=None, int_ok
                 Case((arr([1, -2, 3], np.int64), arr([2, 2, 2], np.int64)), label="int64 op int64"),
                 Case((arr([1.0, 2.0], np.float32), arr([3.0, 4.0], np.float64)), label="float32 op float64"),
                 Case((arr([1.0, 2.0], np.float32), arr(3.0, np.float64)), label="float32 op 0-d float64"),
+                Case((arr([1, 2], np.int64), arr([0.5, 4.0], np.float32)), label="int64 op float32 -> float32"),
+                Case((arr([1, 2], np.uint8), arr([3, 4], np.int8)), label="uint8 op int8 -> int16"),
             ]
         return cases
     return examples
@@ -83,8 +85,13 @@ register_binary("sub", lambda lib, a, b: a - b, "sub", "Sub", ("Tensor.__sub__",
 register_binary("mul", lambda lib, a, b: a * b, "mul", "Mul", ("Tensor.__mul__", "Tensor.__rmul__"))
 register_binary("div", lambda lib, a, b: a / b, "div", "Div", ("Tensor.__truediv__", "Tensor.__rtruediv__"),
                 rhs_low=0.5, rhs_high=10.0)
+POW_TOLERANCE = dict(
+    tolerance={"float32": (1e-5, 1e-5)},
+    tolerance_reason="float32: the gradient of a broadcast exponent sums up to 256 terms x^y*log(x) of "
+                     "magnitude up to ~100; NumPy's pairwise and torch's cascade summation round "
+                     "differently (measured up to 7e-6 relative)")
 register_binary("pow", lambda lib, a, b: a ** b, "pow", "Pow", ("Tensor.__pow__", "Tensor.__rpow__"),
-                low=0.1, high=4.0, rhs_low=-3.0, rhs_high=3.0)
+                low=0.1, high=4.0, rhs_low=-3.0, rhs_high=3.0, **POW_TOLERANCE)
 
 
 def _pow_special(dtype):
@@ -363,6 +370,8 @@ def _flatten_case(draw, dtype):
 register(Pair("flatten", AREA, call=lambda lib, x, start_dim, end_dim: x.flatten(start_dim, end_dim),
               ref="reference.ops.shape:flatten", source="tiny.ops.shape:flatten", strategy=_flatten_case,
               examples=lambda dtype: [Case((arr(1.0, dtype),), {"start_dim": 0, "end_dim": -1}, label="0-d"),
+                                      Case((arr(1.0, dtype),), {"start_dim": 1, "end_dim": -1},
+                                           label="0-d, dim out of range (error)"),
                                       Case((ramp((2, 3, 4), dtype),), {"start_dim": 1, "end_dim": 0},
                                            label="start after end (error)")],
               requires=("Tensor.flatten",)))
@@ -724,7 +733,7 @@ COVERED_ELSEWHERE = {
     **{n: _API for n in ["randn", "rand", "randint", "manual_seed", "empty", "zeros_like", "ones_like",
                          "full_like", "randn_like", "rand_like", "set_grad_enabled", "enable_grad",
                          "is_grad_enabled", "grad_enabled", "DType", "float32", "float64", "int64", "int32",
-                         "int8", "uint8", "bool"]},
+                         "int16", "int8", "uint8", "bool"]},
     "Tensor": _API,
     **{n: _AUTOGRAD for n in ["Tensor.backward", "Tensor.detach", "Tensor.grad", "no_grad",
                               "autograd.Function", "autograd.no_grad", "autograd.grad_enabled"]},

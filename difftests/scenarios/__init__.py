@@ -15,7 +15,9 @@ from typing import Any, Callable
 import numpy as np
 
 SCENARIOS: dict[str, Callable] = {}
-SCENARIO_MODULES = ["difftests.scenarios.autograd", "difftests.scenarios.tensor_api"]
+SCENARIO_MODULES = ["difftests.scenarios.autograd", "difftests.scenarios.tensor_api", "difftests.scenarios.nn",
+                    "difftests.scenarios.optim", "difftests.scenarios.training", "difftests.scenarios.data",
+                    "difftests.scenarios.text"]
 
 
 def scenario(name: str) -> Callable:

@@ -98,4 +98,4 @@ def grad_mode(lib):
 @scenario("tensor.dtypes")
 def dtypes(lib):
     return {name: dtype_name(lib.zeros(1, dtype=getattr(lib, name)).dtype)
-            for name in ["float32", "float64", "int64", "int32", "int8", "uint8", "bool"]}
+            for name in ["float32", "float64", "int64", "int32", "int16", "int8", "uint8", "bool"]}

@@ -83,7 +83,7 @@ def run_backward(root, gradient: np.ndarray, retain_graph: bool = False) -> None
                 if tensor.grad is None:
                     tensor.grad = Tensor._wrap(np.array(grad, copy=True))
                 else:
-                    tensor.grad = Tensor._wrap(tensor.grad.data + grad)
+                    tensor.grad = Tensor._wrap(np.asarray(tensor.grad.data + grad))  # 0-d stays an array
             else:
                 slots = pending.setdefault(id(tensor.grad_fn), [None] * len(tensor.grad_fn.output_meta))
                 index = tensor._output_index

@@ -12,7 +12,7 @@ def _compare(op: str, ufunc, input, other):
 
     a, b = as_operands(op, input, other, dtype_rule=result_type)
     check_broadcast(op, a, b)
-    return Tensor._wrap(ufunc(a.data, b.data))
+    return Tensor._wrap(np.asarray(ufunc(a.data, b.data)))  # 0-d operands give a NumPy scalar
 
 
 def eq(input, other):

@@ -116,7 +116,9 @@ def squeeze(input, dim=None):
 
 def flatten(input, start_dim: int = 0, end_dim: int = -1):
     shape = input.data.shape
-    if not shape:
+    if not shape:  # a 0-d tensor accepts dims 0 and -1, as torch
+        normalize_dim("flatten", start_dim, 0)
+        normalize_dim("flatten", end_dim, 0)
         return Reshape.apply(input, (1,))
     start = normalize_dim("flatten", start_dim, len(shape))
     end = normalize_dim("flatten", end_dim, len(shape))

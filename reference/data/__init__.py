@@ -1,0 +1,1 @@
+"""torch twins of tiny/data: torch.utils.data's datasets, samplers, collation and DataLoader."""

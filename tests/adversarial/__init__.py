@@ -1,0 +1,1 @@
+"""Adversarial implementations: each tries to crash, hang or fool the runner; none may pass."""
