@@ -1,6 +1,8 @@
 """`python -m difftests [--impl X] [-k EXPR] [--area A] [--json F]`: run the suite, print the table.
 
-Also: `python -m difftests list` (every pair and its area).
+Also: `python -m difftests list` (every pair and its area), `python -m difftests show NAME` (a pair's
+code beside its torch twin, with the measured difference), `python -m difftests grade DIR --out R`
+(a folder of submissions).
 Exit status 0 only when every case passed.
 """
 from __future__ import annotations
@@ -26,6 +28,9 @@ def run(argv: list[str]) -> int:
     parser.add_argument("--area", action="append", help="only pairs of this area (repeatable)")
     parser.add_argument("--pair", action="append", help="only this pair (repeatable)")
     parser.add_argument("--json", dest="json_path", help="write the full report as JSON here")
+    parser.add_argument("--gradescope", dest="gradescope_path", help="write Gradescope's results.json here")
+    parser.add_argument("--weights", help="JSON file of per-area points and partial credit (see difftests/grading.py)")
+    parser.add_argument("--junit", dest="junit_path", help="write a JUnit XML report here")
     parser.add_argument("-n", dest="workers", default="auto", help="parallel workers (default auto; 0 = off)")
     parser.add_argument("-v", "--verbose", action="store_true", help="show pytest's own output too")
     parser.add_argument("--isolate", action="store_true", default=None,
@@ -54,6 +59,10 @@ def run(argv: list[str]) -> int:
         pytest_args.append("--isolate" if args.isolate else "--no-isolate")
     for name in args.pair or []:
         pytest_args += ["--pair", name]
+    if args.junit_path:
+        pytest_args += ["--junitxml", args.junit_path]
+    from difftests.grading import gradescope_results, load_weights, validate_gradescope
+    weights = load_weights(args.weights)  # a bad weights file fails before the long run
     pytest_args += ["-q", "--tb=short"] if args.verbose else ["-p", "no:terminal"]
     keywords = [args.keyword] if args.keyword else []
     if args.area:
@@ -73,6 +82,11 @@ def run(argv: list[str]) -> int:
     if args.json_path:
         with open(args.json_path, "w") as f:
             json.dump(report, f, indent=2)
+    if args.gradescope_path:
+        results = gradescope_results(report, weights)
+        validate_gradescope(results)
+        with open(args.gradescope_path, "w") as f:
+            json.dump(results, f, indent=2)
     ok = report["passed"] and code == 0
     n_pairs = len(report["pairs"])
     print(f"\n{'PASSED' if ok else 'FAILED'}: {n_pairs} pairs, "
@@ -94,6 +108,15 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["list"]:
         return list_pairs()
+    if argv[:1] == ["show"]:
+        if len(argv) != 2:
+            print("usage: python -m difftests show PAIR_NAME  (names: python -m difftests list)", file=sys.stderr)
+            return 2
+        from difftests.show import show
+        return show(argv[1])
+    if argv[:1] == ["grade"]:
+        from difftests.grade import main as grade_main
+        return grade_main(argv[1:])
     return run(argv)
 
 

@@ -61,7 +61,7 @@ def observe(executor, request: pytest.FixtureRequest):
     area = next((m.name[len("area_"):] for m in request.node.iter_markers() if m.name.startswith("area_")),
                 "other")
 
-    def _observe(name: str, **kwargs):
+    def _observe(name: str, /, **kwargs):
         observations = executor.run_scenario(name, area=area, **kwargs)
         if "__not_implemented__" in observations:
             pytest.fail(f"NOT IMPLEMENTED: {observations['__not_implemented__']}", pytrace=False)

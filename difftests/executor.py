@@ -39,7 +39,7 @@ class InProcessExecutor:
             return Outcome(not_implemented=f"missing {', '.join(missing)}")
         return run_case(impl_backend(self.lib, pair.call), case, upstream)
 
-    def run_scenario(self, name: str, area: str = "other", **kwargs: Any) -> dict:
+    def run_scenario(self, name: str, /, area: str = "other", **kwargs: Any) -> dict:
         from difftests.scenarios import run_scenario
         return run_scenario(self.lib, name, kwargs)
 
@@ -158,7 +158,7 @@ class WorkerExecutor:
         reply = self._job({"kind": "pair", "pair": pair.name, "case": case, "upstream": upstream}, pair.area)
         return outcome_from_reply(reply)
 
-    def run_scenario(self, name: str, area: str = "other", **kwargs: Any) -> dict:
+    def run_scenario(self, name: str, /, area: str = "other", **kwargs: Any) -> dict:
         reply = self._job({"kind": "scenario", "name": name, "kwargs": kwargs}, area)
         if "observations" in reply and isinstance(reply["observations"], dict):
             return reply["observations"]
