@@ -114,6 +114,9 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         from difftests.show import show
         return show(argv[1])
+    if argv[:1] == ["skeleton"]:
+        from difftests.skeleton import main as skeleton_main
+        return skeleton_main(argv[1:])
     if argv[:1] == ["grade"]:
         from difftests.grade import main as grade_main
         return grade_main(argv[1:])

@@ -25,6 +25,7 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...], op: str = "backward") 
 
 def topological_order(root: Node) -> list[Node]:
     """Nodes reachable from root, each after every node that consumes its outputs (iterative DFS)."""
+    # BEGIN SOLUTION
     order: list[Node] = []
     visited = {id(root)}
     stack = [(root, iter(root.inputs))]
@@ -41,6 +42,7 @@ def topological_order(root: Node) -> list[Node]:
             order.append(node)
     order.reverse()
     return order
+    # END SOLUTION
 
 
 def _call_backward(node: Node, grad_outputs: list[np.ndarray]) -> tuple:
@@ -62,6 +64,7 @@ def run_backward(root, gradient: np.ndarray, retain_graph: bool = False) -> None
     """Accumulate d(root)/d(leaf) · gradient into every leaf's `.grad`."""
     from tiny.tensor import Tensor
 
+    # BEGIN SOLUTION
     pending: dict[int, list] = {id(root.grad_fn): [None] * len(root.grad_fn.output_meta)}
     pending[id(root.grad_fn)][root._output_index] = gradient
     for node in topological_order(root.grad_fn):
@@ -88,3 +91,4 @@ def run_backward(root, gradient: np.ndarray, retain_graph: bool = False) -> None
                 slots = pending.setdefault(id(tensor.grad_fn), [None] * len(tensor.grad_fn.output_meta))
                 index = tensor._output_index
                 slots[index] = grad if slots[index] is None else slots[index] + grad
+    # END SOLUTION

@@ -88,16 +88,20 @@ def _maybe_inplace(op: str, input: Tensor, compute) -> Tensor:
 class LeakyReluFunction(Function):
     @staticmethod
     def forward(ctx, x, negative_slope):
+        # BEGIN SOLUTION
         positive = x > 0
         ctx.save_for_backward(positive)
         ctx.negative_slope = negative_slope
         return np.where(positive, x, x * np.asarray(negative_slope, x.dtype))
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         (positive,) = ctx.saved_tensors
         # At x == 0 the slope is negative_slope, as in torch.
         return np.where(positive, grad, grad * np.asarray(ctx.negative_slope, grad.dtype)), None
+        # END SOLUTION
 
 
 # ----- GELU -----------------------------------------------------------------------------------
@@ -111,6 +115,7 @@ class GeluFunction(Function):
 
     @staticmethod
     def forward(ctx, x, approximate):
+        # BEGIN SOLUTION
         ctx.approximate = approximate
         if approximate == "tanh":
             tanh_inner = np.tanh(_SQRT_2_OVER_PI * (x + _TANH_CUBIC * x * x * x))
@@ -120,9 +125,11 @@ class GeluFunction(Function):
         cdf = 0.5 * (1 + erf(x64 * math.sqrt(0.5)))
         ctx.save_for_backward(x, cdf.astype(x.dtype, copy=False))
         return (x64 * cdf).astype(x.dtype, copy=False)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         x, saved = ctx.saved_tensors
         if ctx.approximate == "tanh":
             tanh_inner = saved
@@ -132,21 +139,26 @@ class GeluFunction(Function):
         cdf = saved
         pdf = _INV_SQRT_2PI * np.exp(-0.5 * x * x)
         return grad * (cdf + x * pdf), None
+        # END SOLUTION
 
 
 # ----- SiLU -----------------------------------------------------------------------------------
 class SiluFunction(Function):
     @staticmethod
     def forward(ctx, x):
+        # BEGIN SOLUTION
         with np.errstate(over="ignore"):  # exp(-x) = inf for x << 0 gives sigmoid 0, not nan
             sig = 1 / (1 + np.exp(-x))
         ctx.save_for_backward(x, sig)
         return x * sig
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         x, sig = ctx.saved_tensors
         return grad * sig * (1 + x * (1 - sig))
+        # END SOLUTION
 
 
 # ----- Softmax / LogSoftmax -------------------------------------------------------------------
@@ -167,6 +179,7 @@ class SoftmaxFunction(Function):
 
     @staticmethod
     def forward(ctx, x, dim):
+        # BEGIN SOLUTION
         x1 = _along(x)
         if x1.shape[dim] == 0:
             result = x1.copy()
@@ -177,13 +190,16 @@ class SoftmaxFunction(Function):
         ctx.save_for_backward(result)
         ctx.dim = dim
         return result.reshape(x.shape)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         (result,) = ctx.saved_tensors
         grad1 = grad.reshape(result.shape)
         grad_input = result * (grad1 - np.sum(grad1 * result, axis=ctx.dim, keepdims=True))
         return grad_input.reshape(grad.shape), None
+        # END SOLUTION
 
 
 class LogSoftmaxFunction(Function):
@@ -191,6 +207,7 @@ class LogSoftmaxFunction(Function):
 
     @staticmethod
     def forward(ctx, x, dim):
+        # BEGIN SOLUTION
         x1 = _along(x)
         if x1.shape[dim] == 0:
             result = x1.copy()
@@ -200,13 +217,16 @@ class LogSoftmaxFunction(Function):
         ctx.save_for_backward(result)
         ctx.dim = dim
         return result.reshape(x.shape)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         (result,) = ctx.saved_tensors
         grad1 = grad.reshape(result.shape)
         grad_input = grad1 - np.exp(result) * np.sum(grad1, axis=ctx.dim, keepdims=True)
         return grad_input.reshape(grad.shape), None
+        # END SOLUTION
 
 
 def _softmax_dim(op: str, dim: int | None, ndim: int) -> int:

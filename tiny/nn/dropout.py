@@ -22,15 +22,19 @@ class DropoutFunction(Function):
 
     @staticmethod
     def forward(ctx, x, p):
+        # BEGIN SOLUTION
         keep = default_generator().random(x.shape) >= p  # each element kept with probability 1 - p
         scaled_mask = keep.astype(x.dtype) * np.asarray(1.0 / (1.0 - p), x.dtype)
         ctx.save_for_backward(scaled_mask)
         return x * scaled_mask
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         (scaled_mask,) = ctx.saved_tensors
         return grad * scaled_mask, None
+        # END SOLUTION
 
 
 def _check_p(p: float) -> None:

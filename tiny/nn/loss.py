@@ -103,15 +103,19 @@ class SquaredError(Function):
 
     @staticmethod
     def forward(ctx, input, target):
+        # BEGIN SOLUTION
         diff = input - target
         ctx.save_for_backward(diff)
         return diff * diff
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         (diff,) = ctx.saved_tensors
         grad_input = 2 * diff * grad
         return grad_input, -grad_input
+        # END SOLUTION
 
 
 class AbsoluteError(Function):
@@ -119,15 +123,19 @@ class AbsoluteError(Function):
 
     @staticmethod
     def forward(ctx, input, target):
+        # BEGIN SOLUTION
         diff = input - target
         ctx.save_for_backward(diff)
         return np.abs(diff)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         (diff,) = ctx.saved_tensors
         grad_input = np.sign(diff) * grad  # sign(0) = 0: torch's subgradient at a tie
         return grad_input, -grad_input
+        # END SOLUTION
 
 
 def _pointwise_regression(op: str, function: type, input, target, size_average, reduce, reduction,
@@ -299,6 +307,7 @@ class NegativeLogLikelihood(Function):
 
     @staticmethod
     def forward(ctx, input, targets: ClassTargets, reduction: str):
+        # BEGIN SOLUTION
         class_dim = _class_dim(input.ndim)
         rows = _to_rows(input, class_dim)                    # (M, C)
         picked = rows[np.arange(len(targets.index)), targets.index] if rows.shape[1] else \
@@ -307,9 +316,11 @@ class NegativeLogLikelihood(Function):
         per_row = np.where(targets.valid, -targets.row_weight * picked, 0)
         ctx.targets, ctx.reduction, ctx.shape, ctx.class_dim = targets, reduction, input.shape, class_dim
         return _reduce_rows(per_row, reduction, targets.total_weight, targets.loss_shape)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         targets = ctx.targets
         rows = len(targets.index)
         scale = _row_scale(grad, ctx.reduction, rows, targets.total_weight)     # (M,)
@@ -317,6 +328,7 @@ class NegativeLogLikelihood(Function):
         valid = targets.valid
         grad_rows[np.nonzero(valid)[0], targets.index[valid]] = -targets.row_weight[valid] * scale[valid]
         return _from_rows(grad_rows, ctx.shape, ctx.class_dim), None, None
+        # END SOLUTION
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average: bool | None = None,
@@ -347,6 +359,7 @@ class CrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, input, q, reduction: str, divisor, valid, loss_shape: tuple):
+        # BEGIN SOLUTION
         class_dim = _class_dim(input.ndim)
         log_probs = _log_softmax_rows(_to_rows(input, class_dim))   # (M, C)
         q_rows = _to_rows(q, class_dim)                              # (M, C)
@@ -358,9 +371,11 @@ class CrossEntropy(Function):
         ctx.reduction, ctx.divisor, ctx.valid = reduction, divisor, valid
         ctx.shapes, ctx.class_dim = (input.shape, q.shape), class_dim
         return _reduce_rows(-terms.sum(axis=-1), reduction, divisor, loss_shape)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         log_probs, q_rows = ctx.saved_tensors
         scale = _row_scale(grad, ctx.reduction, len(q_rows), ctx.divisor)[:, None]  # (M, 1)
         with np.errstate(invalid="ignore", over="ignore"):
@@ -372,6 +387,7 @@ class CrossEntropy(Function):
         grad_input = _from_rows(grad_rows, input_shape, ctx.class_dim)
         grad_q = None if grad_q is None else _from_rows(grad_q, q_shape, ctx.class_dim)
         return grad_input, grad_q, None, None, None, None
+        # END SOLUTION
 
 
 def _check_label_smoothing(label_smoothing: float) -> float:
@@ -462,15 +478,18 @@ class BinaryCrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, input, target, weight):
+        # BEGIN SOLUTION
         with np.errstate(divide="ignore"):
             log_x = np.maximum(np.log(input), BCE_LOG_FLOOR)
             log_1mx = np.maximum(np.log1p(-input), BCE_LOG_FLOOR)
         loss = (target - 1) * log_1mx - target * log_x
         ctx.save_for_backward(input, target, weight)
         return loss if weight is None else loss * weight
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         input, target, weight = ctx.saved_tensors
         grad = grad if weight is None else grad * weight
         # torch floors x * (1 - x) at 1e-12, so x = 0 or 1 gives a large finite input gradient.
@@ -481,6 +500,7 @@ class BinaryCrossEntropy(Function):
             with np.errstate(divide="ignore", invalid="ignore"):
                 grad_target = grad * (np.log1p(-input) - np.log(input))  # unclamped: ±inf at 0 and 1
         return grad_input, grad_target, None
+        # END SOLUTION
 
 
 def _check_in_unit_interval(op: str, name: str, values: np.ndarray) -> None:
@@ -528,14 +548,17 @@ class BinaryCrossEntropyWithLogits(Function):
 
     @staticmethod
     def forward(ctx, input, target, weight, pos_weight):
+        # BEGIN SOLUTION
         softplus_neg = _softplus_neg(input)
         log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * target
         loss = (1 - target) * input + log_weight * softplus_neg
         ctx.save_for_backward(input, target, weight, pos_weight, softplus_neg)
         return loss if weight is None else loss * weight
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         input, target, weight, pos_weight, softplus_neg = ctx.saved_tensors
         grad = grad if weight is None else grad * weight
         if pos_weight is None:
@@ -546,6 +569,7 @@ class BinaryCrossEntropyWithLogits(Function):
             grad_input = (log_weight * _sigmoid(input) - pos_weight * target) * grad
             grad_target = (-input + (pos_weight - 1) * softplus_neg) * grad
         return grad_input, grad_target, None, None
+        # END SOLUTION
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -582,6 +606,7 @@ class KLDivergence(Function):
 
     @staticmethod
     def forward(ctx, input, target, log_target: bool):
+        # BEGIN SOLUTION
         ctx.save_for_backward(input, target)
         ctx.log_target = log_target
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
@@ -589,9 +614,11 @@ class KLDivergence(Function):
                 return np.exp(target) * (target - input)
             target_log_target = np.where(target == 0, 0, target * np.log(target))  # torch's xlogy
             return target_log_target - target * input
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         input, target = ctx.saved_tensors
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             if ctx.log_target:
@@ -604,6 +631,7 @@ class KLDivergence(Function):
             summed = unbroadcast(grad, target.shape, "kl_div")
             grad_xlogy = summed * log_t + summed * target / target
             return -target * grad, grad_xlogy - unbroadcast(grad * input, target.shape, "kl_div"), None
+        # END SOLUTION
 
 
 def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None, reduce: bool | None = None,

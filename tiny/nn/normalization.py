@@ -54,6 +54,7 @@ class BatchNormFunction(Function):
 
     @staticmethod
     def forward(ctx, x, running_mean, running_var, weight, bias, training, momentum, eps):
+        # BEGIN SOLUTION
         axes = (0,) + tuple(range(2, x.ndim))          # every dim but the channel dim
         view = (1, x.shape[1]) + (1,) * (x.ndim - 2)  # (C,) -> (1, C, 1, ...)
         if training:
@@ -68,9 +69,11 @@ class BatchNormFunction(Function):
         ctx.save_for_backward(x, mean, inv_std, weight)
         ctx.axes, ctx.view, ctx.training = axes, view, training
         return _fused_multiply_add(x, scale.reshape(view), shift.reshape(view))
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         x, mean, inv_std, weight = ctx.saved_tensors
         needs, axes, view = ctx.needs_input_grad, ctx.axes, ctx.view
         centered = x - mean.reshape(view)
@@ -89,6 +92,7 @@ class BatchNormFunction(Function):
                 grad = grad - mean_grad.reshape(view) - centered * centered_coef.reshape(view)
             grad_x = grad * scale.reshape(view)
         return grad_x, None, None, grad_weight, grad_bias, None, None, None
+        # END SOLUTION
 
 
 def _fused_multiply_add(a: np.ndarray, b: np.ndarray, c) -> np.ndarray:
@@ -231,6 +235,7 @@ class LayerNormFunction(Function):
 
     @staticmethod
     def forward(ctx, x, normalized_ndim, weight, bias, eps):
+        # BEGIN SOLUTION
         axes = tuple(range(x.ndim - normalized_ndim, x.ndim))
         mean, var = _moments(x, axes)  # (*, 1, ..., 1)
         inv_std = 1 / np.sqrt(var + eps)
@@ -241,9 +246,11 @@ class LayerNormFunction(Function):
         ctx.save_for_backward(x_hat, inv_std, weight)
         ctx.axes = axes
         return out
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         x_hat, inv_std, weight = ctx.saved_tensors
         needs = ctx.needs_input_grad
         batch_axes = tuple(range(grad.ndim - len(ctx.axes)))
@@ -252,6 +259,7 @@ class LayerNormFunction(Function):
         grad_hat = grad if weight is None else grad * weight
         grad_x = _normalized_grad(grad_hat, x_hat, inv_std, ctx.axes) if needs[0] else None
         return grad_x, None, grad_weight, grad_bias, None
+        # END SOLUTION
 
 
 def _check_layer_norm(input: Tensor, normalized_shape: tuple, weight, bias) -> None:

@@ -9,7 +9,8 @@ from tiny.promotion import float_result_type, result_type
 
 
 class Cast(Function):
-    """Change dtype; the gradient is cast back to the input's dtype by the engine."""
+    """Change dtype; the gradient is cast back to the input's dtype by the engine.
+    (Scaffolding, not a student region: dtype promotion is given in the starter package.)"""
 
     @staticmethod
     def forward(ctx, x, dtype):
@@ -23,58 +24,78 @@ class Cast(Function):
 class Add(Function):
     @staticmethod
     def forward(ctx, a, b):
+        # BEGIN SOLUTION
         return a + b
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         return grad, grad
+        # END SOLUTION
 
 
 class Sub(Function):
     @staticmethod
     def forward(ctx, a, b):
+        # BEGIN SOLUTION
         return a - b
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         return grad, -grad
+        # END SOLUTION
 
 
 class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
+        # BEGIN SOLUTION
         ctx.save_for_backward(a, b)
         return a * b
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         a, b = ctx.saved_tensors
         return grad * b, grad * a
+        # END SOLUTION
 
 
 class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
+        # BEGIN SOLUTION
         ctx.save_for_backward(a, b)
         with np.errstate(divide="ignore", invalid="ignore"):
             return a / b
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         a, b = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             # torch's formula and evaluation order, so overflow happens at the same inputs.
             return grad / b, -grad * ((a / b) / b)
+        # END SOLUTION
 
 
 class Neg(Function):
     @staticmethod
     def forward(ctx, x):
+        # BEGIN SOLUTION
         return -x
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         return -grad
+        # END SOLUTION
 
 
 class Pow(Function):
@@ -82,13 +103,16 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, base, exponent):
+        # BEGIN SOLUTION
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             result = np.power(base, exponent)
         ctx.save_for_backward(base, exponent, result)
         return result
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         base, exponent, result = ctx.saved_tensors
         grad_base = grad_exponent = None
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -99,6 +123,7 @@ class Pow(Function):
                 # torch: 0 where base == 0 and exponent >= 0, instead of 0 * log(0) = nan.
                 grad_exponent = np.where((base == 0) & (exponent >= 0), 0.0, grad * result * np.log(base))
         return grad_base, grad_exponent
+        # END SOLUTION
 
 
 def _binary(function: type, op: str, a, b, true_division: bool = False):

@@ -11,13 +11,17 @@ from tiny.promotion import result_type
 class Cat(Function):
     @staticmethod
     def forward(ctx, *arrays, dim):
+        # BEGIN SOLUTION
         ctx.dim = dim
         ctx.boundaries = np.cumsum([a.shape[dim] for a in arrays])[:-1]
         return np.concatenate(arrays, axis=dim)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         return tuple(np.split(grad, ctx.boundaries, axis=ctx.dim))
+        # END SOLUTION
 
 
 def _check_sequence(op: str, tensors) -> list:

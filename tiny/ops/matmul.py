@@ -13,6 +13,7 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        # BEGIN SOLUTION
         a2 = a[None, :] if a.ndim == 1 else a      # (..., n, k)
         b2 = b[:, None] if b.ndim == 1 else b      # (..., k, m)
         ctx.save_for_backward(a2, b2)
@@ -24,9 +25,11 @@ class MatMul(Function):
         if b.ndim == 1:
             out = out[..., 0]
         return out
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         a2, b2 = ctx.saved_tensors
         grad2 = grad.reshape(ctx.out2_shape)       # restore the lifted (..., n, m) layout
         grad_a = grad_b = None
@@ -37,6 +40,7 @@ class MatMul(Function):
             grad_b = unbroadcast(np.matmul(np.swapaxes(a2, -1, -2), grad2), b2.shape, "matmul.backward")
             grad_b = grad_b.reshape(ctx.b_shape)
         return grad_a, grad_b
+        # END SOLUTION
 
 
 def matmul(input, other):

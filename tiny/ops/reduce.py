@@ -23,34 +23,43 @@ def _expand_back(grad: np.ndarray, shape: tuple, dims: tuple, keepdim: bool) -> 
 class Sum(Function):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
+        # BEGIN SOLUTION
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         result = np.sum(x, axis=dims, keepdims=keepdim)
         # torch sums integers and bools to int64.
         return result if x.dtype.kind == "f" else result.astype(np.int64)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         return _expand_back(grad, ctx.shape, ctx.dims, ctx.keepdim), None, None
+        # END SOLUTION
 
 
 class Mean(Function):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
+        # BEGIN SOLUTION
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         ctx.count = int(np.prod([x.shape[d] for d in dims]))
         with np.errstate(invalid="ignore", divide="ignore"):  # empty -> 0/0 = nan, as torch
             return np.sum(x, axis=dims, keepdims=keepdim) / np.asarray(ctx.count, x.dtype)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         with np.errstate(invalid="ignore", divide="ignore"):
             scaled = grad / np.asarray(ctx.count, grad.dtype)
         return _expand_back(scaled, ctx.shape, ctx.dims, ctx.keepdim), None, None
+        # END SOLUTION
 
 
 class Var(Function):
     @staticmethod
     def forward(ctx, x, dims, correction, keepdim, full_reduction):
+        # BEGIN SOLUTION
         count = int(np.prod([x.shape[d] for d in dims]))
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.sum(x, axis=dims, keepdims=True) / np.asarray(count, x.dtype)
@@ -62,9 +71,11 @@ class Var(Function):
             # forward divides by max(dof, 0): inf (or nan for 0/0) when there are too few elements
             return np.sum(centered * centered, axis=dims, keepdims=keepdim) / np.asarray(
                 builtins.max(ctx.dof, 0), x.dtype)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         (centered,) = ctx.saved_tensors
         grad = _expand_back(grad, centered.shape, ctx.dims, ctx.keepdim)
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
@@ -74,6 +85,7 @@ class Var(Function):
             # torch does not clamp dof here (a negative dof gives a negative slope)
             scale = np.asarray(2.0, grad.dtype) / np.asarray(ctx.dof, grad.dtype)
             return scale * grad * centered, None, None, None, None
+        # END SOLUTION
 
 
 class Extreme(Function):
@@ -81,15 +93,19 @@ class Extreme(Function):
 
     @staticmethod
     def forward(ctx, x, largest):
+        # BEGIN SOLUTION
         result = np.max(x) if largest else np.min(x)
         ctx.save_for_backward(x, result)
         return np.asarray(result)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         x, result = ctx.saved_tensors
         ties = (x == result) | (np.isnan(x) & np.isnan(result))
         return grad * ties / ties.sum(), None
+        # END SOLUTION
 
 
 class ExtremeDim(Function):
@@ -97,6 +113,7 @@ class ExtremeDim(Function):
 
     @staticmethod
     def forward(ctx, x, dim, keepdim, largest):
+        # BEGIN SOLUTION
         indices = np.expand_dims(_arg_extreme(x, dim, largest), dim)
         values = np.take_along_axis(x, indices, axis=dim)
         ctx.save_for_backward(indices)
@@ -105,14 +122,17 @@ class ExtremeDim(Function):
         if not keepdim:
             values, indices = np.squeeze(values, dim), np.squeeze(indices, dim)
         return values, indices.astype(np.int64)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad_values, grad_indices):
+        # BEGIN SOLUTION
         (indices,) = ctx.saved_tensors
         grad_values = grad_values.reshape(indices.shape)
         grad = np.zeros(ctx.shape, grad_values.dtype)
         np.put_along_axis(grad, indices, grad_values, axis=ctx.dim)
         return grad, None, None, None
+        # END SOLUTION
 
 
 def _arg_extreme(x: np.ndarray, dim: int, largest: bool) -> np.ndarray:

@@ -10,33 +10,45 @@ from tiny.ops._util import normalize_dim
 class Reshape(Function):
     @staticmethod
     def forward(ctx, x, shape):
+        # BEGIN SOLUTION
         ctx.shape = x.shape
         return x.reshape(shape)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         return grad.reshape(ctx.shape), None
+        # END SOLUTION
 
 
 class Permute(Function):
     @staticmethod
     def forward(ctx, x, dims):
+        # BEGIN SOLUTION
         ctx.inverse = tuple(np.argsort(dims))
         return np.transpose(x, dims)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         return np.transpose(grad, ctx.inverse), None
+        # END SOLUTION
 
 
 class Expand(Function):
     @staticmethod
     def forward(ctx, x, shape):
+        # BEGIN SOLUTION
         return np.broadcast_to(x, shape)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         return grad, None  # the engine sums the gradient back to the input's shape
+        # END SOLUTION
 
 
 def _shape_arg(op: str, shape: tuple) -> tuple[int, ...]:

@@ -11,101 +11,130 @@ from tiny.promotion import float_result_type, result_type
 class Exp(Function):
     @staticmethod
     def forward(ctx, x):
+        # BEGIN SOLUTION
         with np.errstate(over="ignore"):
             result = np.exp(x)
         ctx.save_for_backward(result)
         return result
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         (result,) = ctx.saved_tensors
         return grad * result
+        # END SOLUTION
 
 
 class Log(Function):
     @staticmethod
     def forward(ctx, x):
+        # BEGIN SOLUTION
         ctx.save_for_backward(x)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.log(x)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         (x,) = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore"):
             return grad / x
+        # END SOLUTION
 
 
 class Sqrt(Function):
     @staticmethod
     def forward(ctx, x):
+        # BEGIN SOLUTION
         with np.errstate(invalid="ignore"):
             result = np.sqrt(x)
         ctx.save_for_backward(result)
         return result
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         (result,) = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore"):
             return grad / (2 * result)
+        # END SOLUTION
 
 
 class Abs(Function):
     @staticmethod
     def forward(ctx, x):
+        # BEGIN SOLUTION
         ctx.save_for_backward(x)
         return np.abs(x)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         (x,) = ctx.saved_tensors
         return grad * np.sign(x)  # sign(0) = 0: torch's subgradient at the kink
+        # END SOLUTION
 
 
 class Tanh(Function):
     @staticmethod
     def forward(ctx, x):
+        # BEGIN SOLUTION
         result = np.tanh(x)
         ctx.save_for_backward(result)
         return result
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         (result,) = ctx.saved_tensors
         return grad * (1 - result * result)
+        # END SOLUTION
 
 
 class Sigmoid(Function):
     @staticmethod
     def forward(ctx, x):
         # exp of -|x| never overflows, so ±300 (and ±1e4) stay finite in float32.
+        # BEGIN SOLUTION
         e = np.exp(-np.abs(x))
         result = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
         ctx.save_for_backward(result)
         return result
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         (result,) = ctx.saved_tensors
         return grad * result * (1 - result)
+        # END SOLUTION
 
 
 class Relu(Function):
     @staticmethod
     def forward(ctx, x):
+        # BEGIN SOLUTION
         ctx.save_for_backward(x)
         return np.maximum(x, np.zeros((), x.dtype))
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         (x,) = ctx.saved_tensors
         return grad * (x > 0)  # 0 at x == 0, as torch
+        # END SOLUTION
 
 
 class Clamp(Function):
     @staticmethod
     def forward(ctx, x, low, high):
+        # BEGIN SOLUTION
         ctx.save_for_backward(x, low, high)
         result = x
         if low is not None:
@@ -113,9 +142,11 @@ class Clamp(Function):
         if high is not None:
             result = np.minimum(result, np.asarray(high, x.dtype))
         return result
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         x, low, high = ctx.saved_tensors
         # torch passes the gradient where low <= x <= high, boundaries included.
         inside = np.ones(x.shape, dtype=bool)
@@ -124,6 +155,7 @@ class Clamp(Function):
         if high is not None:
             inside &= x <= high
         return grad * inside, None, None
+        # END SOLUTION
 
 
 def _float_unary(function: type, op: str, input):

@@ -53,6 +53,7 @@ class Adam(Optimizer):
         return state
 
     def _update(self, param: Tensor, grad: np.ndarray, group: dict[str, Any]) -> None:
+        # BEGIN SOLUTION
         state = self._init_state(param, group)
         p, m, v = param.data, state["exp_avg"].data, state["exp_avg_sq"].data
         g = -grad if group["maximize"] else grad
@@ -75,3 +76,4 @@ class Adam(Optimizer):
             v = v_max
         denominator = pw.add_scalar(pw.div_scalar(np.sqrt(v), bias_correction2_sqrt), group["eps"])
         p[...] = pw.addcdiv(p, m, denominator, -step_size)
+        # END SOLUTION

@@ -45,6 +45,7 @@ class RMSprop(Optimizer):
         return state
 
     def _update(self, param: Tensor, grad: np.ndarray, group: dict[str, Any]) -> None:
+        # BEGIN SOLUTION
         state = self._init_state(param, group)
         p, square_avg = param.data, state["square_avg"].data
         g = -grad if group["maximize"] else grad
@@ -66,3 +67,4 @@ class RMSprop(Optimizer):
             p[...] = pw.add_scaled(p, buffer, -group["lr"])
         else:
             p[...] = pw.addcdiv(p, g, avg, -group["lr"])
+        # END SOLUTION

@@ -35,6 +35,7 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     def _update(self, param: Tensor, grad: np.ndarray, group: dict[str, Any]) -> None:
+        # BEGIN SOLUTION
         p = param.data
         g = -grad if group["maximize"] else grad
         if group["weight_decay"] != 0:
@@ -51,3 +52,4 @@ class SGD(Optimizer):
                 velocity[...] = pw.add_scaled(pw.scale(velocity, momentum), g, 1 - group["dampening"])
             g = pw.add_scaled(g, velocity, momentum) if group["nesterov"] else velocity
         p[...] = pw.add_scaled(p, g, -group["lr"])
+        # END SOLUTION
