@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 from difftests.scenarios.data import (COLLATE_CASES, COLLATE_FNS, CONVERT_SAMPLE, DATASETS, ERRORS, SHUFFLE_CHECKS,
                                       X10, Side, collate_batches, collated_graph, describe, error_of,
-                                      loader_attributes, loader_kwargs, subset_and_concat, tensor_dataset_items,
-                                      tensor_pair)
+                                      loader_attributes, loader_kwargs, shuffle_needs, subset_and_concat,
+                                      tensor_dataset_items, tensor_pair)
 from reference.data import collate as ref_collate
 from reference.data import dataloader as ref_loader
 from reference.data import dataset as ref_dataset
@@ -30,7 +30,7 @@ from reference.data import sampler as ref_sampler
 
 pytestmark = pytest.mark.area_data
 # `observe` is function-scoped but holds no state between calls: sharing it across examples is safe.
-STATELESS_FIXTURES = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large,
+SUPPRESSED_HEALTH_CHECKS = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large,
                       HealthCheck.filter_too_much]
 
 TORCH = Side(tensor=torch.tensor, data=torch_data, Tensor=torch.Tensor,
@@ -46,6 +46,11 @@ def label(d: dict) -> str:
     return d.get("type", d.get("kind", "?"))
 
 
+def shown(d: dict):
+    """A scalar's value or an object's repr, for messages."""
+    return d.get("value", d.get("repr"))
+
+
 def assert_same(mine: dict, want: dict, path: str = "batch") -> None:
     """Same structure and container types; Tensors with the same dtype name, shape and exact values."""
     kind = want["kind"]
@@ -57,9 +62,8 @@ def assert_same(mine: dict, want: dict, path: str = "batch") -> None:
         return
     assert mine["type"] == want["type"], f"{path}: type {mine['type']}, torch has {want['type']}"
     if kind == "mapping":
-        keys = [k.get("value", k.get("repr")) for k in want["keys"]]
-        assert mine["keys"] == want["keys"], \
-            f"{path}: keys {[k.get('value', k.get('repr')) for k in mine['keys']]} != {keys}"
+        keys = [shown(k) for k in want["keys"]]
+        assert mine["keys"] == want["keys"], f"{path}: keys {[shown(k) for k in mine['keys']]} != {keys}"
         for key, a, b in zip(keys, mine["values"], want["values"]):
             assert_same(a, b, f"{path}[{key!r}]")
     elif kind == "sequence":
@@ -68,7 +72,7 @@ def assert_same(mine: dict, want: dict, path: str = "batch") -> None:
         for i, (a, b) in enumerate(zip(mine["items"], want["items"])):
             assert_same(a, b, f"{path}[{i}]")
     else:
-        assert mine == want, f"{path}: {mine.get('value', mine.get('repr'))!r} != {want.get('value', want.get('repr'))!r}"
+        assert mine == want, f"{path}: {shown(mine)!r} != {shown(want)!r}"
 
 
 # ----- DataLoader without shuffling: identical to torch ---------------------------------------------
@@ -160,9 +164,11 @@ def test_default_convert_leaves_string_arrays_and_python_numbers(observe):
 
 # ----- shuffling: properties torch has, checked on both sides ----------------------------------------
 def shuffle_check(observe, side_name: str, check: str, **inputs) -> dict:
-    """SHUFFLE_CHECKS[check]'s observations from the implementation or from torch."""
+    """SHUFFLE_CHECKS[check]'s observations from the implementation or from torch (run, like the
+    implementation's side, only when the implementation has what the check uses)."""
     if side_name == "impl":
         return observe("data.shuffle", check=check, **inputs)
+    observe("data.has", names=list(shuffle_needs(check)))
     return SHUFFLE_CHECKS[check](TORCH, **inputs)
 
 
@@ -277,7 +283,7 @@ def split_requests(draw):
     return n, counts
 
 
-@settings(max_examples=300, suppress_health_check=STATELESS_FIXTURES)
+@settings(max_examples=300, suppress_health_check=SUPPRESSED_HEALTH_CHECKS)
 @given(request=split_requests())
 def test_random_split_lengths_match_torch_property(observe, request):
     n, lengths = request

@@ -282,11 +282,21 @@ SHUFFLE_CHECKS = {"shuffled_epochs": shuffled_epochs, "reseeded_epochs": reseede
                   "random_samplers": random_samplers}
 
 
+def shuffle_needs(check: str) -> tuple[str, ...]:
+    return ("RandomSampler", "SubsetRandomSampler") if check == "random_samplers" else ("DataLoader",)
+
+
 @scenario("data.shuffle")
 def shuffle(lib, check: str, **inputs) -> dict:
     """SHUFFLE_CHECKS[check] run with the implementation."""
-    needs = ("RandomSampler", "SubsetRandomSampler") if check == "random_samplers" else ("DataLoader",)
-    return SHUFFLE_CHECKS[check](impl_side(lib, *needs), **inputs)
+    return SHUFFLE_CHECKS[check](impl_side(lib, *shuffle_needs(check)), **inputs)
+
+
+@scenario("data.has")
+def has(lib, names: list[str]) -> dict:
+    """Whether the implementation has data.<name> for each name (NOT IMPLEMENTED if not)."""
+    impl_side(lib, *names)
+    return {"has": True}
 
 
 @scenario("data.shuffle_with_generator")

@@ -14,6 +14,8 @@ from typing import Any
 
 from difftests.scenarios import attempt, raised, scenario
 
+ALL_IDS = "all ids"  # in a `decode` list: every id of the tokenizer's vocabulary, in order
+
 
 def tokenizer_class(lib, name: str):
     """lib.text.<name>; a missing `text` module or class reports NOT IMPLEMENTED."""
@@ -44,6 +46,11 @@ def _encoded(tokenizer, s: str, kwargs: dict) -> dict:
     return {"ids": ids_of(ids), "decoded": attempt(lambda: tokenizer.decode(ids))}
 
 
+def _decoded(tokenizer, ids: Any) -> Any:
+    """tokenizer.decode(ids); ids == ALL_IDS stands for range(tokenizer.vocab_size)."""
+    return attempt(lambda: tokenizer.decode(range(tokenizer.vocab_size) if ids == ALL_IDS else ids))
+
+
 def _save_and_load(cls, tokenizer, filename: str):
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / filename
@@ -55,7 +62,7 @@ def _save_and_load(cls, tokenizer, filename: str):
 def char_observations(tokenizer, encode: list[str], decode: list) -> dict:
     return {"vocab_size": tokenizer.vocab_size,
             "encoded": [attempt(lambda: _encoded(tokenizer, s, {})) for s in encode],
-            "decoded": [attempt(lambda: tokenizer.decode(ids)) for ids in decode]}
+            "decoded": [_decoded(tokenizer, ids) for ids in decode]}
 
 
 @scenario("text.char")
@@ -81,7 +88,7 @@ def bpe_observations(tokenizer, encode: list, decode: list) -> dict:
     return {"merges": merges_of(tokenizer.merges), "special_tokens": specials_of(tokenizer.special_tokens),
             "vocab_size": tokenizer.vocab_size,
             "encoded": [attempt(lambda: _encoded(tokenizer, s, kwargs)) for s, kwargs in encode],
-            "decoded": [attempt(lambda: tokenizer.decode(ids)) for ids in decode]}
+            "decoded": [_decoded(tokenizer, ids) for ids in decode]}
 
 
 @scenario("text.bpe")
