@@ -89,3 +89,24 @@ def test_grading_a_folder_of_20_submissions(tmp_path):
         assert rows[name]["tensor"] == ("3/3" if kind == "correct" else "2/3"), rows[name]
     again = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert again.stdout.count("already graded") == 20  # resumable: nothing is re-run
+
+
+def test_cluster_style_fan_out_with_xargs_then_summarize(tmp_path):
+    """The documented cluster path, run locally: one `--only NAME` job per submission started by an
+    existing job runner (xargs -P here; sbatch/GNU parallel on a cluster), then `--summarize`."""
+    folder, out = tmp_path / "submissions", tmp_path / "results"
+    folder.mkdir()
+    kinds = {"alice": "correct", "bob": "sqrt_bug", "carol": "no_stack"}
+    for name, kind in kinds.items():
+        (folder / f"{name}.py").write_text(HEADER + BODIES[kind])
+    job = (f"{sys.executable} -m difftests grade {folder} --out {out} --only {{}} -- "
+           + " ".join(f"--pair {p}" for p in PAIRS))
+    fan_out = subprocess.run(f"printf 'alice\\nbob\\ncarol\\n' | xargs -P 2 -I{{}} {job}", shell=True, cwd=ROOT,
+                             capture_output=True, text=True, timeout=600)
+    assert fan_out.returncode == 0, fan_out.stdout + fan_out.stderr
+    summary = subprocess.run([sys.executable, "-m", "difftests", "grade", str(folder), "--out", str(out),
+                              "--summarize"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert summary.returncode == 0, summary.stdout + summary.stderr
+    with open(out / "summary.csv") as f:
+        rows = {row["submission"]: row for row in csv.DictReader(f)}
+    assert {n: rows[n]["tensor"] for n in kinds} == {"alice": "3/3", "bob": "2/3", "carol": "2/3"}
