@@ -53,7 +53,21 @@ _ERF_COLUMNS = _erf_taylor_columns()
 
 
 def erf(x: np.ndarray) -> np.ndarray:
-    """The error function of a float64 array (vectorized; odd, so evaluated on |x|)."""
+    """The error function of a float64 array: SciPy's when installed (3x faster), else our own."""
+    if _scipy_erf is not None:
+        return _scipy_erf(x)
+    return erf_taylor(x)
+
+
+try:  # SciPy is allowed where NumPy lacks a function (ARCHITECTURE.md); erf is one
+    from scipy.special import erf as _scipy_erf
+except ImportError:  # pragma: no cover - the pinned setup installs SciPy
+    _scipy_erf = None
+
+
+def erf_taylor(x: np.ndarray) -> np.ndarray:
+    """The error function of a float64 array from scratch (vectorized; odd, so evaluated on |x|):
+    Taylor series around centers 0.125 apart, within 2 ulp of math.erf."""
     magnitude = np.abs(x).reshape(-1)  # 1-D, so 0-d inputs index like the rest
     # fmin ignores NaN, so NaN gets a valid center (and stays NaN through the offset).
     nearest = np.fmin(np.rint(magnitude * (1 / _ERF_WIDTH)), _ERF_COLUMNS[0].size - 1).astype(np.intp)
