@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test setup clean
+.PHONY: run test perf setup clean
 
 setup: $(STAMP)
 
@@ -21,6 +21,9 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -n auto $(ARGS)
+
+perf: $(STAMP)
+	$(PY) -m perf $(ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info

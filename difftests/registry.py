@@ -47,7 +47,8 @@ AREAS = ["tensor", "autograd", "nn", "losses", "optim", "training", "data", "con
          "generation", "quant", "prune", "profiler"]
 
 PAIR_MODULES = ["difftests.pairs.tensor", "difftests.pairs.nn", "difftests.pairs.losses", "difftests.pairs.optim",
-                "difftests.pairs.data", "difftests.pairs.text", "difftests.pairs.attention", "difftests.pairs.gpt"]
+                "difftests.pairs.data", "difftests.pairs.text", "difftests.pairs.attention", "difftests.pairs.gpt",
+                "difftests.pairs.generation"]
 
 
 def register(*pairs: Pair) -> None:
