@@ -63,3 +63,20 @@ def test_skeleton_round_trip(tmp_path):
     report = run(impl, pairs, tmp_path)
     assert {p["pair"]: p["status"] for p in report["pairs"]} == {
         "add": "passed", "fn_add": "passed", "sub": "not_implemented", "exp": "not_implemented"}
+
+
+def test_a_fresh_full_skeleton_is_not_implemented_and_never_failed(tmp_path):
+    """Every area stripped: each affected pair or behaviour test is "not implemented"; nothing fails or
+    crashes (a NotImplementedError inside an observed call is not taken for a wrong error)."""
+    make_skeleton(str(tmp_path / "student"))
+    report = tmp_path / "report.json"
+    cmd = [sys.executable, "-m", "difftests", "--impl", str(tmp_path / "student" / "tiny"), "-n", "0",
+           "--json", str(report), "--area", "tensor", "--area", "autograd", "--area", "losses",
+           "--area", "training"]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    data = json.loads(report.read_text())
+    statuses = [p["status"] for p in data["pairs"]] + [t["status"] for t in data["tests"]]
+    assert "failed" not in statuses, proc.stdout
+    assert statuses.count("not_implemented") > 100 and not data["errors"]
+    autograd = {t["test"]: t["status"] for t in data["tests"] if t["area"] == "autograd"}
+    assert set(autograd.values()) == {"not_implemented"}

@@ -75,6 +75,8 @@ def char(lib, chars: list | None = None, from_text: str | None = None, unk: str 
     kwargs = {} if unk is None else {"unk": unk}
     try:
         tokenizer = cls.from_text(from_text, **kwargs) if chars is None else cls(chars, **kwargs)
+    except NotImplementedError:  # not implemented is reported as such, not observed
+        raise
     except Exception as exc:  # noqa: BLE001 — a refused vocabulary is an observation
         return {"constructor": raised(exc)}
     observations = char_observations(tokenizer, encode, decode)
@@ -101,6 +103,8 @@ def bpe(lib, corpus: str, vocab_size: int, train_kwargs: dict | None = None, enc
     cls = tokenizer_class(lib, "BPETokenizer")
     try:
         tokenizer = cls().train(corpus, vocab_size, **(train_kwargs or {}))
+    except NotImplementedError:  # not implemented is reported as such, not observed
+        raise
     except Exception as exc:  # noqa: BLE001 — a refused vocabulary size is an observation
         return {"trained": raised(exc)}
     observations = bpe_observations(tokenizer, encode, decode)
