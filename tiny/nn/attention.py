@@ -101,6 +101,7 @@ class ScaledDotProductAttentionFunction(Function):
 
     @staticmethod
     def forward(ctx, query, key, value, mask, dropout_p, is_causal, scale, enable_gqa):
+        # BEGIN SOLUTION
         key_heads, value_heads = (key.shape[-3], value.shape[-3]) if enable_gqa else (None, None)
         if enable_gqa:
             key, value = _repeat_heads(key, query.shape[-3]), _repeat_heads(value, query.shape[-3])
@@ -113,9 +114,11 @@ class ScaledDotProductAttentionFunction(Function):
         ctx.save_for_backward(scaled_query, key, value, probs, keep)
         ctx.scale, ctx.key_heads, ctx.value_heads = scale, key_heads, value_heads
         return weights @ value                                              # (*, L, Ev)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION
         scaled_query, key, value, probs, keep = ctx.saved_tensors
         needs_query, needs_key, needs_value, needs_mask = ctx.needs_input_grad[:4]
         weights = probs if keep is None else probs * keep
@@ -131,6 +134,7 @@ class ScaledDotProductAttentionFunction(Function):
             grad_value = None if grad_value is None else _fold_heads(grad_value, ctx.value_heads)
         grad_mask = grad_scores if needs_mask else None  # the engine sums it to the mask's shape
         return grad_query, grad_key, grad_value, grad_mask, None, None, None, None
+        # END SOLUTION
 
 
 # ----- argument checks ------------------------------------------------------------------------------
