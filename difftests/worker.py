@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import pickle
 import sys
-import traceback
 
 BLOCKED = ("torch", "reference", "difftests.reference_side", "difftests.harness")
 
@@ -33,10 +32,8 @@ def _limit_memory(megabytes: int) -> None:
 
 
 def _describe(exc: BaseException) -> list[str]:
-    mro = [c.__name__ for c in type(exc).__mro__ if c.__module__ == "builtins"]
-    frames = traceback.extract_tb(exc.__traceback__)
-    where = f" ({frames[-1].filename.split('/')[-1]}:{frames[-1].lineno})" if frames else ""
-    return [mro[0] if mro else type(exc).__name__, f"{type(exc).__name__}: {exc}{where}"]
+    from difftests.execute import _describe_error  # the same description the pair results use
+    return list(_describe_error(exc))
 
 
 def handle(lib, job: dict) -> dict:
