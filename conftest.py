@@ -15,13 +15,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      help="run the implementation in this process (only for trusted code)")
     parser.addoption("--pair", action="append", default=None,
                      help="run only this pair's difftests (repeatable; other difftests are deselected)")
+    parser.addoption("--unsafe-same-user", action="store_true", default=False,
+                     help="run isolated student code as your own user when no sandbox (bubblewrap, or root "
+                          "for the dedicated-uid fallback) is available: it could then forge results")
     parser.addoption("--case-timeout", type=float, default=20.0,
                      help="seconds one isolated case may take before it counts as hung (default 20)")
 
 
 def _isolated(config: pytest.Config) -> bool:
-    isolate = config.getoption("--isolate")
-    return config.getoption("--impl") != "tiny" if isolate is None else isolate
+    """Isolated unless --impl resolves to this checkout's own tiny package (or --no-isolate)."""
+    from difftests.executor import should_isolate
+
+    return should_isolate(config.getoption("--impl"), config.getoption("--isolate"))
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +37,8 @@ def executor(request: pytest.FixtureRequest):
 
     preload_references()  # before any student code runs: later file edits cannot change them
     ex = make_executor(request.config.getoption("--impl"), _isolated(request.config),
-                       **({"case_timeout": request.config.getoption("--case-timeout")}
+                       **({"case_timeout": request.config.getoption("--case-timeout"),
+                           "unsafe_same_user": request.config.getoption("--unsafe-same-user")}
                           if _isolated(request.config) else {}))
     yield ex
     ex.close()

@@ -37,6 +37,9 @@ def run(argv: list[str]) -> int:
                         help="run the implementation in an isolated worker (default: anything but tiny)")
     parser.add_argument("--no-isolate", dest="isolate", action="store_false",
                         help="load the implementation into this process (trusted code only)")
+    parser.add_argument("--unsafe-same-user", action="store_true",
+                        help="when no sandbox is available (bubblewrap, or root for the uid fallback), run "
+                             "student code as your own user anyway: it could then forge results")
     parser.add_argument("--case-timeout", type=float, default=20.0,
                         help="seconds an isolated case may take (default 20)")
     args = parser.parse_args(argv)
@@ -47,9 +50,10 @@ def run(argv: list[str]) -> int:
 
     trusted = snapshot()
     preload_references()
+    from difftests.sandbox import SandboxUnavailable
     try:  # load it once up front (in a worker when isolated) for a clear error instead of N failures
-        make_executor(args.impl, args.isolate).close()
-    except ImplementationError as exc:
+        make_executor(args.impl, args.isolate, **({"unsafe_same_user": True} if args.unsafe_same_user else {})).close()
+    except (ImplementationError, SandboxUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
@@ -57,6 +61,8 @@ def run(argv: list[str]) -> int:
                    "--case-timeout", str(args.case_timeout)]
     if args.isolate is not None:
         pytest_args.append("--isolate" if args.isolate else "--no-isolate")
+    if args.unsafe_same_user:
+        pytest_args.append("--unsafe-same-user")
     for name in args.pair or []:
         pytest_args += ["--pair", name]
     if args.junit_path:

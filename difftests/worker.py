@@ -1,34 +1,70 @@
 """The isolated worker: loads the implementation under test and runs jobs for the trusted runner.
 
-Started by difftests.executor.WorkerExecutor as `python -m difftests.worker REQ_FD RESP_FD IMPL MEM_MB`.
-It never imports torch or the reference (an import hook refuses them), reads pickled jobs from the
-runner (trusted) and answers in difftests.wire's format (the runner never unpickles what comes back).
-Anything the student code raises — SystemExit and KeyboardInterrupt included — becomes a result.
+Started by difftests.executor.WorkerExecutor inside difftests.sandbox's confinement as
+`python -m difftests.worker CONFIG_JSON` (CONFIG: {"impl": path or module, "forbidden": [paths]}).
+Requests arrive on stdin (pickled, from the trusted runner); replies go out on the original stdout in
+difftests.wire's format (the runner never unpickles what comes back). fd 0 and 1 are then pointed away
+from the channel (stdin /dev/null, stdout to stderr), so a student's print cannot corrupt it.
+It never imports torch, the reference twins or the solution package: an import hook refuses them by
+name and by where they resolve (in the sandbox they are not even on the filesystem). Anything the
+student code raises — SystemExit and KeyboardInterrupt included — becomes a result.
 """
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import sys
 
-BLOCKED = ("torch", "reference", "difftests.reference_side", "difftests.harness")
+BLOCKED = ("torch", "functorch", "torchgen", "reference")
+SOLUTION = ("tiny",)
+# The only difftests modules the worker needs (torch-free); the rest is the trusted runner's.
+ALLOWED_DIFFTESTS = ("difftests", "difftests.worker", "difftests.wire", "difftests.execute", "difftests.cases",
+                     "difftests.impl", "difftests.registry", "difftests.strategies", "difftests.pairs",
+                     "difftests.scenarios")
+SOLUTION_MESSAGE = ("cannot import the solution package {name!r} ({where}): the implementation under test "
+                    "must be self-contained (submit your own package, e.g. NAME/tiny/, not an import of ours)")
+
+
+def _within(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
 class RefuseTrustedImports:
-    """A meta-path hook: the implementation under test cannot import torch or the reference twins."""
+    """A meta-path hook: the implementation under test cannot import torch, the reference twins, the
+    runner's own modules, or anything that resolves to the trusted checkout's solution files."""
+
+    def __init__(self, forbidden: list[str]) -> None:
+        self.forbidden = [os.path.realpath(p) for p in forbidden]
 
     def find_spec(self, name, path=None, target=None):
-        if any(name == b or name.startswith(b + ".") for b in BLOCKED):
+        top = name.partition(".")[0]
+        runner_module = top == "difftests" and name not in ALLOWED_DIFFTESTS and not name.startswith(
+            ("difftests.pairs.", "difftests.scenarios."))
+        if top in BLOCKED or runner_module:
             raise ImportError(f"{name!r} cannot be imported by the implementation under test "
-                              "(it runs isolated from torch and the reference)")
+                              "(it runs isolated from torch, the reference and the runner)")
+        spec = self._find_elsewhere(name, path, target)
+        if spec is None:
+            if top in SOLUTION:
+                raise ImportError(SOLUTION_MESSAGE.format(name=name, where="not part of the submission"))
+            return None
+        locations = [spec.origin or ""] + list(spec.submodule_search_locations or [])
+        for location in filter(None, locations):
+            real = os.path.realpath(location)
+            if any(_within(real, root) for root in self.forbidden):
+                raise ImportError(SOLUTION_MESSAGE.format(name=name, where=real))
+        return spec
+
+    def _find_elsewhere(self, name, path, target):
+        for finder in sys.meta_path:
+            find_spec = getattr(finder, "find_spec", None)
+            if finder is self or find_spec is None:
+                continue
+            spec = find_spec(name, path, target)
+            if spec is not None:
+                return spec
         return None
-
-
-def _limit_memory(megabytes: int) -> None:
-    if megabytes > 0:
-        import resource
-        limit = megabytes * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 def _describe(exc: BaseException) -> list[str]:
@@ -55,17 +91,29 @@ def handle(lib, job: dict) -> dict:
     raise ValueError(f"unknown job kind {job['kind']!r}")
 
 
-def main(argv: list[str]) -> None:
-    request_fd, response_fd, impl_spec, memory_mb = int(argv[0]), int(argv[1]), argv[2], int(argv[3])
-    sys.meta_path.insert(0, RefuseTrustedImports())
-    _limit_memory(memory_mb)
-    from difftests import wire
-    from difftests.impl import load_implementation
+def _private_channel() -> tuple:
+    """The request/response streams on private fds; fd 0 -> /dev/null and fd 1 -> stderr."""
+    requests = os.fdopen(os.dup(0), "rb", buffering=0)
+    responses = os.fdopen(os.dup(1), "wb", buffering=0)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    os.dup2(2, 1)
+    return requests, responses
 
-    requests = os.fdopen(request_fd, "rb", buffering=0)
-    responses = os.fdopen(response_fd, "wb", buffering=0)
+
+def main(argv: list[str]) -> None:
+    config = json.loads(argv[0])
+    requests, responses = _private_channel()
+    from difftests import execute, registry, wire  # noqa: F401 — loaded before any student code
+    from difftests.impl import load_implementation
+    from difftests.scenarios import SCENARIO_MODULES
+    registry.all_pairs()
+    for module in SCENARIO_MODULES:
+        __import__(module)
+    sys.meta_path.insert(0, RefuseTrustedImports(config.get("forbidden", [])))
     try:
-        lib = load_implementation(impl_spec)
+        lib = load_implementation(config["impl"])
         hello = {"ok": True}
     except BaseException as exc:  # noqa: BLE001 — report any import failure to the runner
         lib, hello = None, {"ok": False, "error": _describe(exc)}

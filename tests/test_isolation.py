@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+from student_kit import student_package
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ADVERSARIAL = os.path.join(ROOT, "tests", "adversarial")
 
@@ -23,41 +25,62 @@ def run(impl: str, pairs: list[str], tmp_path, *extra: str, root: str = ROOT) ->
     return proc.returncode, (json.loads(report.read_text()) if report.exists() else {}), proc.stdout + proc.stderr
 
 
+def adversary(tmp_path, name: str) -> str:
+    """tests/adversarial/NAME.py as a self-contained submission (its own copy of tiny)."""
+    return student_package(tmp_path, os.path.join(ADVERSARIAL, name))
+
+
 def statuses(report: dict) -> dict[str, str]:
     return {p["pair"]: p["status"] for p in report.get("pairs", [])}
 
 
 def test_patching_numpy_comparisons_does_not_forge_a_pass(tmp_path):
-    code, report, out = run(os.path.join(ADVERSARIAL, "patches_numpy.py"), ["add", "mul"], tmp_path)
+    code, report, out = run(adversary(tmp_path, "patches_numpy.py"), ["add", "mul"], tmp_path)
     assert code == 1, out
     assert statuses(report) == {"add": "failed", "mul": "passed"}, out
 
 
 def test_lying_array_subclasses_are_rejected(tmp_path):
-    code, report, out = run(os.path.join(ADVERSARIAL, "lying_arrays.py"), ["exp", "tanh"], tmp_path)
+    code, report, out = run(adversary(tmp_path, "lying_arrays.py"), ["exp", "tanh"], tmp_path)
     assert code == 1, out
     assert statuses(report) == {"exp": "failed", "tanh": "passed"}, out
     assert "plain np.ndarray" in out
 
 
 def test_torch_cannot_be_imported_by_the_implementation(tmp_path):
-    code, report, out = run(os.path.join(ADVERSARIAL, "imports_torch.py"), ["exp"], tmp_path)
+    code, report, out = run(adversary(tmp_path, "imports_torch.py"), ["exp"], tmp_path)
     assert code == 1, out
     assert statuses(report) == {"exp": "failed"}, out
     assert "cannot be imported by the implementation" in out
 
 
-def test_rewriting_the_reference_on_disk_is_detected(tmp_path):
-    """Run in a copy of the project: the adversary really rewrites reference/ops/arithmetic.py."""
+def project_copy(tmp_path) -> str:
+    """A copy of the trusted tree to attack (never the real checkout)."""
     copy = tmp_path / "project"
     ignore = shutil.ignore_patterns("__pycache__", ".venv", ".git", "*.egg-info", ".hypothesis")
     for name in ("tiny", "reference", "difftests"):
         shutil.copytree(os.path.join(ROOT, name), copy / name, ignore=ignore)
     for name in ("conftest.py", "pyproject.toml"):
         shutil.copy(os.path.join(ROOT, name), copy / name)
-    shutil.copy(os.path.join(ADVERSARIAL, "rewrites_reference.py"), copy / "rewrites_reference.py")
-    code, report, out = run(str(copy / "rewrites_reference.py"), ["add"], tmp_path, root=str(copy))
-    assert "return a - b" in (copy / "reference" / "ops" / "arithmetic.py").read_text()  # it did write
+    return str(copy)
+
+
+def test_the_sandbox_cannot_rewrite_the_reference(tmp_path):
+    copy = project_copy(tmp_path)
+    target = os.path.join(copy, "reference", "ops", "arithmetic.py")
+    before = open(target).read()
+    code, report, out = run(adversary(tmp_path, "rewrites_reference.py"), ["add"], tmp_path, root=copy)
+    assert open(target).read() == before  # invisible and read-only in the sandbox
+    assert code == 1, out
+    assert statuses(report) == {"add": "failed"}, out
+
+
+def test_rewriting_the_reference_on_disk_is_detected_without_the_sandbox(tmp_path):
+    """--unsafe-same-user: the adversary really rewrites reference/ops/arithmetic.py; the hashes catch it."""
+    copy = project_copy(tmp_path)
+    code, report, out = run(adversary(tmp_path, "rewrites_reference.py"), ["add"], tmp_path,
+                            "--unsafe-same-user", root=copy)
+    assert "return a - b" in open(os.path.join(copy, "reference", "ops", "arithmetic.py")).read()  # it did write
     assert code == 1, out
     assert statuses(report) == {"add": "failed"}, out  # the preloaded reference still adds
     assert "TAMPERING" in out and "reference/ops/arithmetic.py" in out
@@ -65,7 +88,7 @@ def test_rewriting_the_reference_on_disk_is_detected(tmp_path):
 
 def test_crashes_hangs_and_memory_blowups_fail_only_their_own_ops(tmp_path):
     victims = ["exp", "log", "sqrt", "abs", "tanh", "sigmoid"]
-    code, report, out = run(os.path.join(ADVERSARIAL, "misbehaves.py"), victims + ["add", "fn_exp"], tmp_path,
+    code, report, out = run(adversary(tmp_path, "misbehaves.py"), victims + ["add", "fn_exp"], tmp_path,
                             "--case-timeout", "3")
     assert code == 1, out
     assert statuses(report) == {**{v: "failed" for v in victims}, "add": "passed", "fn_exp": "passed"}, out

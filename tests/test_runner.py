@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+from student_kit import student_package
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BROKEN = os.path.join(ROOT, "tests", "broken")
 
@@ -46,8 +48,8 @@ def test_three_planted_bugs_are_reported_at_the_right_ops_and_nowhere_else(tmp_p
 
 
 def test_not_implemented_error_is_not_a_crash(tmp_path):
-    code, report, out = run_difftests("--impl", os.path.join(BROKEN, "raises_not_implemented.py"),
-                                      "-k", "var", tmp_path=tmp_path)  # isolated: the default for non-tiny
+    impl = student_package(tmp_path, os.path.join(BROKEN, "raises_not_implemented.py"))
+    code, report, out = run_difftests("--impl", impl, "-k", "var", tmp_path=tmp_path)  # isolated: not our tiny
     assert code == 1, out
     status = by_status(report)
     assert status["not_implemented"] == {"var"}, out
