@@ -8,7 +8,6 @@ Exit status 0 only when every case passed.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 
@@ -19,7 +18,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 def run(argv: list[str]) -> int:
     from difftests.plugin import Collector
-    from difftests.report import as_json, render
 
     parser = argparse.ArgumentParser(prog="python -m difftests", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -45,59 +43,95 @@ def run(argv: list[str]) -> int:
     args = parser.parse_args(argv)
 
     from difftests.executor import make_executor
+    from difftests.grading import DEFAULT_WEIGHTS, load_weights
     from difftests.impl import ImplementationError
     from difftests.integrity import changed_files, preload_references, snapshot
-
-    trusted = snapshot()
-    preload_references()
+    from difftests.outputs import INCOMPLETE, Outputs
     from difftests.sandbox import SandboxUnavailable
-    try:  # load it once up front (in a worker when isolated) for a clear error instead of N failures
-        make_executor(args.impl, args.isolate, **({"unsafe_same_user": True} if args.unsafe_same_user else {})).close()
-    except (ImplementationError, SandboxUnavailable) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
 
-    pytest_args = [HERE, "--impl", args.impl, "-p", "no:cacheprovider", "-o", "addopts=",
-                   "--case-timeout", str(args.case_timeout)]
-    if args.isolate is not None:
-        pytest_args.append("--isolate" if args.isolate else "--no-isolate")
-    if args.unsafe_same_user:
-        pytest_args.append("--unsafe-same-user")
-    for name in args.pair or []:
-        pytest_args += ["--pair", name]
-    if args.junit_path:
-        pytest_args += ["--junitxml", args.junit_path]
-    from difftests.grading import gradescope_results, load_weights, validate_gradescope
-    weights = load_weights(args.weights)  # a bad weights file fails before the long run
-    pytest_args += ["-q", "--tb=short"] if args.verbose else ["-p", "no:terminal"]
-    keywords = [args.keyword] if args.keyword else []
-    if args.area:
-        keywords.append(" or ".join(f"area_{a}" for a in args.area))
-    if keywords:
-        pytest_args += ["-k", " and ".join(f"({k})" for k in keywords)]
-    if args.workers not in ("0", "1"):
-        pytest_args += ["-n", args.workers]
-    collector = Collector()
-    code = pytest.main(pytest_args, plugins=[collector])
-    print(render(collector.summaries, collector.other, collector.errors))
-    tampered = changed_files(trusted)
-    if tampered:
-        collector.errors.append(f"TAMPERING: trusted files changed during the run: {tampered}")
-        print(f"\nERROR TAMPERING: trusted files changed during the run: {tampered}")
-    report = as_json(collector.summaries, collector.other, collector.errors, args.impl)
-    if args.json_path:
-        with open(args.json_path, "w") as f:
-            json.dump(report, f, indent=2)
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # no plugin from the environment (a planted one)
+    outputs = Outputs(args.json_path, args.gradescope_path, args.junit_path)  # stale files are gone now
+    outputs.catch_signals()
+    collector, code, weights, load_error = Collector(), INCOMPLETE, DEFAULT_WEIGHTS, None
+    try:
+        weights = load_weights(args.weights)  # a bad weights file fails before the long run
+        trusted = snapshot()
+        preload_references()
+        try:  # load it once up front (in a worker when isolated) for a clear error instead of N failures
+            make_executor(args.impl, args.isolate,
+                          **({"unsafe_same_user": True} if args.unsafe_same_user else {})).close()
+        except ImplementationError as exc:
+            load_error = str(exc)
+        if load_error is None:
+            pytest_args = [HERE, "--impl", args.impl, "-p", "no:cacheprovider", "-o", "addopts=",
+                           "--case-timeout", str(args.case_timeout)]
+            if args.isolate is not None:
+                pytest_args.append("--isolate" if args.isolate else "--no-isolate")
+            if args.unsafe_same_user:
+                pytest_args.append("--unsafe-same-user")
+            for name in args.pair or []:
+                pytest_args += ["--pair", name]
+            if args.junit_path:
+                pytest_args += ["--junitxml", outputs.junit_temp]
+            pytest_args += ["-q", "--tb=short"] if args.verbose else ["-p", "no:terminal"]
+            keywords = [args.keyword] if args.keyword else []
+            if args.area:
+                keywords.append(" or ".join(f"area_{a}" for a in args.area))
+            if keywords:
+                pytest_args += ["-k", " and ".join(f"({k})" for k in keywords)]
+            if args.workers not in ("0", "1"):
+                pytest_args += ["-p", "xdist.plugin", "-n", args.workers]
+            code = pytest.main(pytest_args, plugins=[collector])
+            if code not in (0, 1):
+                outputs.incomplete(f"pytest ended abnormally (exit status {int(code)}: "
+                                   f"{getattr(code, 'name', code)})")
+            for error in collector.errors:
+                outputs.incomplete(error)
+        tampered = changed_files(trusted)
+        if tampered:
+            collector.errors.append(f"TAMPERING: trusted files changed during the run: {tampered}")
+            outputs.incomplete(f"TAMPERING: trusted files changed during the run: {tampered}")
+    except SandboxUnavailable as exc:
+        outputs.incomplete(f"no sandbox: {exc}")
+    except BaseException as exc:  # noqa: BLE001 — whatever stops the run, every output says so
+        outputs.incomplete(f"the run stopped: {type(exc).__name__}: {exc}")
+    return _finish(args, outputs, collector, weights, load_error, code)
+
+
+def _finish(args, outputs, collector, weights: dict, load_error: str | None, code: int) -> int:
+    """The table, then every output file (written only now), then the exit status:
+    0 all passed, 1 some failed (a complete run), 2 the implementation cannot be loaded, 3 incomplete."""
+    from difftests.grading import gradescope_results, validate_gradescope
+    from difftests.outputs import INCOMPLETE
+    from difftests.report import as_json, render
+    from difftests.wire import clean_text
+
+    errors = list(collector.errors) + ([f"cannot load the implementation: {load_error}"] if load_error else [])
+    try:
+        print(clean_text(render(collector.summaries, collector.other, errors), limit=10 ** 7, one_line=False))
+    except BaseException as exc:  # noqa: BLE001
+        outputs.incomplete(f"rendering the report failed: {type(exc).__name__}: {exc}")
+    report = outputs.mark(as_json(collector.summaries, collector.other, errors, args.impl))
+    results = None
     if args.gradescope_path:
-        results = gradescope_results(report, weights)
-        validate_gradescope(results)
-        with open(args.gradescope_path, "w") as f:
-            json.dump(results, f, indent=2)
-    ok = report["passed"] and code == 0
+        try:
+            results = gradescope_results(report, weights)
+            validate_gradescope(results)
+        except Exception as exc:  # noqa: BLE001
+            outputs.incomplete(f"building the Gradescope results failed: {type(exc).__name__}: {exc}")
+            report = outputs.mark(report)
+            results = {"score": 0, "output": "\n".join(report["errors"]), "tests": []}
+    outputs.finish(report, results)
+    ok = report["passed"] and code == 0 and outputs.complete
     n_pairs = len(report["pairs"])
-    print(f"\n{'PASSED' if ok else 'FAILED'}: {n_pairs} pairs, "
-          f"{sum(p['cases'] for p in report['pairs'])} cases, impl={args.impl}")
-    return 0 if ok else 1
+    for reason in outputs.all_reasons():
+        print(f"\nINCOMPLETE: {clean_text(reason)}")
+    status = "PASSED" if ok else "INCOMPLETE" if not outputs.complete else "FAILED"
+    print(f"\n{status}: {n_pairs} pairs, {sum(p['cases'] for p in report['pairs'])} cases, "
+          f"impl={clean_text(args.impl)}")
+    if load_error:
+        print(f"error: {clean_text(load_error)}", file=sys.stderr)
+    return 0 if ok else INCOMPLETE if not outputs.complete else 2 if load_error else 1
 
 
 def list_pairs() -> int:

@@ -84,8 +84,15 @@ def gradescope_results(report: dict, weights: dict) -> dict:
         tests.append({"name": f"difftests: {s['area']}", "score": s["score"], "max_score": s["points"],
                       "status": "passed" if not failing and s["units"] else "failed",
                       "output": "\n".join(lines), "visibility": weights["visibility"]})
+    if not report.get("complete", True):  # interrupted, tampered or broken: nothing here earns points
+        for test in tests:
+            test["score"], test["status"] = 0, "failed"
+        tests.append({"name": "difftests: run incomplete or tampered", "score": 0, "max_score": 0,
+                      "status": "failed", "output": "\n".join(report.get("incomplete_reasons", [])),
+                      "visibility": weights["visibility"]})
     total = round(sum(t["score"] for t in tests), 4)
-    return {"score": total, "output": f"impl={report['impl']}", "visibility": weights["visibility"],
+    output = "\n".join([f"impl={report['impl']}", *report.get("errors", [])])
+    return {"score": total, "output": output, "visibility": weights["visibility"],
             "stdout_visibility": "hidden", "tests": tests}
 
 
