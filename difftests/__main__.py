@@ -17,6 +17,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def run(argv: list[str]) -> int:
+    from difftests.integrity import clean_pytest_environment, private_bytecode_cache
+    private_bytecode_cache()  # before the trusted tree is imported: no planted __pycache__ is ever read
+    clean_pytest_environment()
     from difftests.plugin import Collector
 
     parser = argparse.ArgumentParser(prog="python -m difftests", description=__doc__,
@@ -46,10 +49,10 @@ def run(argv: list[str]) -> int:
     from difftests.grading import DEFAULT_WEIGHTS, load_weights
     from difftests.impl import ImplementationError
     from difftests.integrity import changed_files, preload_references, snapshot
+    from difftests.report import as_json, render  # noqa: F401 — every trusted module before student code
     from difftests.outputs import INCOMPLETE, Outputs
     from difftests.sandbox import SandboxUnavailable
 
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # no plugin from the environment (a planted one)
     outputs = Outputs(args.json_path, args.gradescope_path, args.junit_path)  # stale files are gone now
     outputs.catch_signals()
     collector, code, weights, load_error = Collector(), INCOMPLETE, DEFAULT_WEIGHTS, None
