@@ -100,10 +100,10 @@ def choose_mode(unsafe_same_user: bool = False) -> str:
         "code as your own user (it could then forge results).")
 
 
-def _not_world_searchable() -> str | None:
-    """The first directory on the way to the interpreter, the venv or difftests/ another user cannot
-    enter (e.g. /root is 0700 and pyenv lives there), or None."""
-    for target in (os.path.realpath(sys.executable), sys.prefix, sys.base_prefix, PROJECT_ROOT):
+def _not_world_searchable(*more: str) -> str | None:
+    """The first directory on the way to the interpreter, the venv, difftests/ (or `more`) another user
+    cannot enter (e.g. /root is 0700 and pyenv lives there), or None."""
+    for target in (os.path.realpath(sys.executable), sys.prefix, sys.base_prefix, PROJECT_ROOT, *more):
         path = os.sep
         for part in target.strip(os.sep).split(os.sep)[:-1] if os.path.isfile(target) else \
                 target.strip(os.sep).split(os.sep):
@@ -162,6 +162,10 @@ class Sandbox:
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"unknown sandbox mode {self.mode!r}; expected one of {MODES}")
+        blocked = _not_world_searchable(self.impl_path) if self.mode == "uid" and self.impl_path else None
+        if blocked:
+            raise SandboxUnavailable(f"the dedicated-uid fallback cannot read the implementation: {blocked} "
+                                     "is not readable by other users")
         self.forbidden = [p for p in forbidden_paths()
                           if not (self.impl_path and (_within(self.impl_path, p) or _within(p, self.impl_path)))]
 

@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from difftests.grading import area_scores, gradescope_results, load_weights, validate_gradescope
+from student_kit import student_package
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -34,6 +35,13 @@ KINDS = ["correct"] * 8 + ["sqrt_bug"] * 5 + ["no_stack"] * 4 + ["var_todo"] * 3
 EXPECTED_STATUS = {"correct": {}, "sqrt_bug": {"sqrt": "failed"}, "no_stack": {"stack": "not_implemented"},
                    "var_todo": {"var": "not_implemented"}}
 PAIRS = ["sqrt", "stack", "var"]
+
+
+def submission(folder, name: str, kind: str) -> None:
+    """A self-contained package submission (the sandbox refuses the checkout's tiny): its own tiny copy."""
+    source = folder.parent / f"{name}.src.py"
+    source.write_text(HEADER + BODIES[kind])
+    student_package(folder, str(source), name=name)
 
 
 def report_with(statuses: dict[str, str], area: str = "tensor") -> dict:
@@ -73,7 +81,7 @@ def test_grading_a_folder_of_20_submissions(tmp_path):
     folder, out = tmp_path / "submissions", tmp_path / "results"
     folder.mkdir()
     for i, kind in enumerate(KINDS):
-        (folder / f"student{i:02d}_{kind}.py").write_text(HEADER + BODIES[kind])
+        submission(folder, f"student{i:02d}_{kind}", kind)
     cmd = [sys.executable, "-m", "difftests", "grade", str(folder), "--out", str(out), "--jobs", "2", "--",
            *[arg for name in PAIRS for arg in ("--pair", name)]]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
@@ -98,7 +106,7 @@ def test_cluster_style_fan_out_with_xargs_then_summarize(tmp_path):
     folder.mkdir()
     kinds = {"alice": "correct", "bob": "sqrt_bug", "carol": "no_stack"}
     for name, kind in kinds.items():
-        (folder / f"{name}.py").write_text(HEADER + BODIES[kind])
+        submission(folder, name, kind)
     job = (f"{sys.executable} -m difftests grade {folder} --out {out} --only {{}} -- "
            + " ".join(f"--pair {p}" for p in PAIRS))
     fan_out = subprocess.run(f"printf 'alice\\nbob\\ncarol\\n' | xargs -P 2 -I{{}} {job}", shell=True, cwd=ROOT,

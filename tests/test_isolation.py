@@ -139,3 +139,73 @@ def test_the_wire_format_refuses_pickled_objects():
     message = struct.pack("<Q", len(header)) + header + struct.pack("<Q", 1) + struct.pack("<Q", len(blob)) + blob
     with pytest.raises(wire.WireError):
         wire.decode(message)
+
+
+# ----- the strict wire ------------------------------------------------------------------------------
+def _frame(header: bytes, blobs: tuple = ()) -> bytes:
+    import struct
+    parts = [struct.pack("<Q", len(header)), header, struct.pack("<Q", len(blobs))]
+    for blob in blobs:
+        parts += [struct.pack("<Q", len(blob)), blob]
+    return b"".join(parts)
+
+
+def test_a_deeply_nested_reply_is_refused_before_parsing():
+    from difftests import wire
+
+    with pytest.raises(wire.WireError, match="nested 100000 deep"):
+        wire.decode(_frame(b"[" * 100_000 + b"]" * 100_000))
+    assert wire.decode(_frame(b'{"a": ["[[[[", {"b": []}]}')) == {"a": ["[[[[", {"b": []}]}
+
+
+def test_oversized_replies_and_lying_array_headers_are_refused():
+    import io
+    import struct
+
+    import numpy as np
+
+    from difftests import wire
+
+    with pytest.raises(wire.WireError, match="too large"):
+        wire.decode(struct.pack("<Q", wire.MAX_HEADER_BYTES + 1) + b"{}")
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, np.zeros(2))
+    header = np.lib.format.header_data_from_array_1_0(np.zeros(2))
+    header["shape"] = (10 ** 10,)
+    fake = io.BytesIO()
+    np.lib.format.write_array_header_1_0(fake, header)
+    with pytest.raises(wire.WireError, match="announces"):
+        wire.decode(_frame(b'{"__array__": 0}', (fake.getvalue() + np.zeros(2).tobytes(),)))
+    np.testing.assert_array_equal(wire.decode(_frame(b'{"__array__": 0}', (buf.getvalue(),))), np.zeros(2))
+
+
+def test_a_short_gradient_list_is_a_failure_not_a_partial_check():
+    import numpy as np
+
+    from difftests.executor import outcome_from_reply
+
+    reply = {"outputs": [np.ones(3)], "grads": [np.ones(3)], "param_grads": {}}
+    assert "1 gradients for 2 inputs" in outcome_from_reply(reply, n_args=2).crashed
+    assert outcome_from_reply({**reply, "grads": [np.ones(3), None]}, n_args=2).crashed is None
+
+
+def test_worker_text_is_escaped_for_terminals_and_reports():
+    from difftests.wire import clean_text
+
+    text = clean_text("\x1b[2J\x1b[HPASSED\r\ud800\u202e" + "x" * 5000)
+    assert "\x1b" not in text and "\r" not in text and "\ud800" not in text and "\u202e" not in text
+    assert text.startswith("\\x1b[2J") and "more characters" in text
+    text.encode("utf-8")  # printable and writable without errors
+
+
+def test_worker_stderr_is_capped():
+    from difftests.executor import StderrTail
+
+    read, write = os.pipe()
+    tail = StderrTail(cap=1 << 16)
+    tail.follow(os.fdopen(read, "rb"))
+    for _ in range(64):
+        os.write(write, b"y" * (1 << 16))
+    os.close(write)
+    tail.stop()
+    assert len(tail.data) == 1 << 16 and tail.dropped == 63 * (1 << 16)
