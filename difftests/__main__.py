@@ -110,6 +110,7 @@ def _finish(args, outputs, collector, weights: dict, load_error: str | None, cod
     from difftests.wire import clean_text
 
     errors = list(collector.errors) + ([f"cannot load the implementation: {load_error}"] if load_error else [])
+    outputs.failures += errors[len(collector.errors):]
     try:
         print(clean_text(render(collector.summaries, collector.other, errors), limit=10 ** 7, one_line=False))
     except BaseException as exc:  # noqa: BLE001

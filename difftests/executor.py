@@ -90,6 +90,8 @@ class WorkerExecutor:
             detail = hello.get("error", hello) if isinstance(hello, dict) else hello
             if isinstance(detail, list) and len(detail) == 2:
                 detail = detail[1]  # (classes, "Class: message (file:line)")
+            elif isinstance(detail, dict) and ("crash" in detail or "timeout" in detail):
+                detail = detail.get("crash") or detail.get("timeout")
             self._kill()
             raise ImplementationError(f"--impl {self.spec}: the isolated worker could not load it: "
                                       f"{wire.clean_text(str(detail))}{self.stderr.describe()}")

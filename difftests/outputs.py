@@ -41,6 +41,7 @@ class Outputs:
                  junit_path: str | None = None) -> None:
         self.paths = {"json": json_path, "gradescope": gradescope_path, "junit": junit_path}
         self.reasons: list[str] = []
+        self.failures: list[str] = []      # complete but failing outright (the implementation cannot load)
         self.signal: str | None = None
         self.private = tempfile.mkdtemp(prefix="difftests-outputs-")  # 0700: pytest's JUnit goes here first
         self.junit_temp = os.path.join(self.private, "junit.xml")
@@ -122,10 +123,11 @@ class Outputs:
         suite = root if root.tag == "testsuite" else root.find("testsuite")
         if suite is None:
             suite = ET.SubElement(root, "testsuite", name="difftests", tests="0", failures="0")
-        reasons = self.all_reasons()
-        if reasons:
-            case = ET.SubElement(suite, "testcase", classname="difftests", name="run_complete")
-            ET.SubElement(case, "failure", message="INCOMPLETE: " + "; ".join(reasons)).text = "\n".join(reasons)
-            suite.set("tests", str(int(suite.get("tests", "0")) + 1))
-            suite.set("failures", str(int(suite.get("failures", "0")) + 1))
+        for name, lines, label in (("run_complete", self.all_reasons(), "INCOMPLETE: "),
+                                   ("implementation_loads", self.failures, "")):
+            if lines:
+                case = ET.SubElement(suite, "testcase", classname="difftests", name=name)
+                ET.SubElement(case, "failure", message=label + "; ".join(lines)).text = "\n".join(lines)
+                suite.set("tests", str(int(suite.get("tests", "0")) + 1))
+                suite.set("failures", str(int(suite.get("failures", "0")) + 1))
         return ET.tostring(root, encoding="unicode")

@@ -87,8 +87,8 @@ def choose_mode(unsafe_same_user: bool = False) -> str:
         blocked = _not_world_searchable()
         if blocked:
             raise SandboxUnavailable(
-                f"the dedicated-uid fallback cannot run Python: {blocked} is not readable by other users "
-                "(install bubblewrap, or put the interpreter and the venv in world-readable directories)")
+                f"the dedicated-uid fallback cannot reach the interpreter, the venv or difftests/: {blocked} "
+                "is not readable by other users (install bubblewrap, or put them in world-readable directories)")
         return "uid"
     if forced != "auto":
         raise SandboxUnavailable(f"DIFFTESTS_SANDBOX={forced}: that mode is not available here "

@@ -84,7 +84,7 @@ def test_grading_a_folder_of_20_submissions(tmp_path):
         submission(folder, f"student{i:02d}_{kind}", kind)
     cmd = [sys.executable, "-m", "difftests", "grade", str(folder), "--out", str(out), "--jobs", "2", "--",
            *[arg for name in PAIRS for arg in ("--pair", name)]]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1800)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     with open(out / "summary.csv") as f:
         rows = {row["submission"]: row for row in csv.DictReader(f)}

@@ -65,7 +65,9 @@ def start(tmp_path, attack: str, *extra: str, pairs=("exp",)) -> tuple[subproces
             "--json", paths["json"], "--gradescope", paths["gradescope"], "--junit", paths["junit"], *extra]
     for name in pairs:
         args += ["--pair", name]
-    env = {**os.environ, "PYTHONPATH": copy, "DIFFTESTS_TEST_SECRET": SECRET}
+    runner_tmp = tmp_path / "runner-tmp"  # the runner's temp dirs: all removed when it ends
+    runner_tmp.mkdir()
+    env = {**os.environ, "PYTHONPATH": copy, "DIFFTESTS_TEST_SECRET": SECRET, "TMPDIR": str(runner_tmp)}
     proc = subprocess.Popen(args, cwd=copy, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     return proc, copy, paths
 
@@ -87,6 +89,7 @@ def attack_run(tmp_path, attack: str, *extra: str, pairs=("exp",)) -> tuple[Run,
     # the copy is made by start(); hash it the way the runner does, from a fresh copy of the originals
     before = snapshot(project_copy(tmp_path / "pristine"))
     run = finish(proc, paths)
+    assert not os.listdir(tmp_path / "runner-tmp"), "the runner left temp files behind"
     assert snapshot(copy) == before, "the trusted tree changed"
     planted = [folder for folder, dirs, _ in os.walk(copy) if "__pycache__" in dirs]
     assert not planted, f"bytecode appeared beside trusted sources: {planted}"
@@ -96,7 +99,7 @@ def attack_run(tmp_path, attack: str, *extra: str, pairs=("exp",)) -> tuple[Run,
 
 def assert_honest(run: Run, failed: str = "exp") -> None:
     """Nothing claims a pass: exit status, table, --json, --gradescope, JUnit."""
-    assert run.code in (1, 3), run.out
+    assert run.code in (1, 2, 3), run.out  # failed, cannot be loaded (scored 0), incomplete
     last = [line for line in run.out.splitlines() if line.strip()][-1]
     assert not last.startswith("PASSED"), run.out
     assert run.report and not run.report["passed"], run.out
@@ -287,3 +290,22 @@ def test_the_sandbox_view_hides_the_solution_torch_and_the_outputs():
     assert ROOT not in bound and "/" not in bound and os.path.join(ROOT, "difftests") in bound
     assert "--unshare-net" in command and "--unshare-pid" in command and "--die-with-parent" in command
 
+
+
+def test_the_worker_side_of_difftests_never_imports_the_solution_torch_or_the_reference():
+    """What the sandboxed worker loads (pairs, scenarios and their helpers) names tiny only in strings."""
+    import ast
+
+    from difftests.worker import ALLOWED_DIFFTESTS
+
+    files = []
+    for name in ALLOWED_DIFFTESTS[1:]:  # [0] is the (namespace) package itself
+        path = os.path.join(ROOT, *name.split("."))
+        files += ([os.path.join(path, f) for f in os.listdir(path) if f.endswith(".py")] if os.path.isdir(path)
+                  else [path + ".py"])
+    for path in files:
+        for node in ast.walk(ast.parse(open(path).read())):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            for name in names:
+                assert name.partition(".")[0] not in ("tiny", "torch", "reference"), f"{path} imports {name}"

@@ -1,4 +1,4 @@
-"""Replaces the worker's encoder: every reply is JSON nested 100,000 deep (the runner's json.loads would
+"""Replaces the worker's encoder: every reply after the first exp call is JSON nested 100,000 deep (the runner's json.loads would
 recurse until it crashes)."""
 import json
 import os
@@ -42,6 +42,8 @@ def tensor(data, dtype=None, requires_grad=False):
 
 import struct
 
-_wire = sys.modules["difftests.wire"]
 _DEEP = b"[" * 100_000 + b"]" * 100_000
-_wire.encode = lambda obj: struct.pack("<Q", len(_DEEP)) + _DEEP + struct.pack("<Q", 0)
+
+
+def attack():  # from the first case on (the hello went out normally)
+    sys.modules["difftests.wire"].encode = lambda obj: struct.pack("<Q", len(_DEEP)) + _DEEP + struct.pack("<Q", 0)
