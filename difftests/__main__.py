@@ -8,9 +8,9 @@ Exit status 0 only when every case passed.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
+import time
 
 import pytest
 
@@ -29,7 +29,7 @@ def run(argv: list[str]) -> int:
     parser.add_argument("--pair", action="append", help="only this pair (repeatable)")
     parser.add_argument("--json", dest="json_path", help="write the full report as JSON here")
     parser.add_argument("--gradescope", dest="gradescope_path", help="write Gradescope's results.json here")
-    parser.add_argument("--weights", help="JSON file of per-area points and partial credit (see difftests/grading.py)")
+    parser.add_argument("--weights", help="per-area points (JSON) or a course profile (.toml); see difftests/grading.py")
     parser.add_argument("--junit", dest="junit_path", help="write a JUnit XML report here")
     parser.add_argument("-n", dest="workers", default="auto", help="parallel workers (default auto; 0 = off)")
     parser.add_argument("-v", "--verbose", action="store_true", help="show pytest's own output too")
@@ -45,12 +45,15 @@ def run(argv: list[str]) -> int:
     from difftests.impl import ImplementationError
     from difftests.integrity import changed_files, preload_references, snapshot
 
+    started = time.monotonic()
     trusted = snapshot()
     preload_references()
     try:  # load it once up front (in a worker when isolated) for a clear error instead of N failures
         make_executor(args.impl, args.isolate).close()
     except ImplementationError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        from difftests.grading import load_failure_report, write_outputs
+        write_outputs(load_failure_report(args.impl, str(exc)), args, time.monotonic() - started)
         return 2
 
     pytest_args = [HERE, "--impl", args.impl, "-p", "no:cacheprovider", "-o", "addopts=",
@@ -61,8 +64,8 @@ def run(argv: list[str]) -> int:
         pytest_args += ["--pair", name]
     if args.junit_path:
         pytest_args += ["--junitxml", args.junit_path]
-    from difftests.grading import gradescope_results, load_weights, validate_gradescope
-    weights = load_weights(args.weights)  # a bad weights file fails before the long run
+    from difftests.grading import load_weights
+    load_weights(args.weights)  # a bad weights file fails before the long run
     pytest_args += ["-q", "--tb=short"] if args.verbose else ["-p", "no:terminal"]
     keywords = [args.keyword] if args.keyword else []
     if args.area:
@@ -79,14 +82,8 @@ def run(argv: list[str]) -> int:
         collector.errors.append(f"TAMPERING: trusted files changed during the run: {tampered}")
         print(f"\nERROR TAMPERING: trusted files changed during the run: {tampered}")
     report = as_json(collector.summaries, collector.other, collector.errors, args.impl)
-    if args.json_path:
-        with open(args.json_path, "w") as f:
-            json.dump(report, f, indent=2)
-    if args.gradescope_path:
-        results = gradescope_results(report, weights)
-        validate_gradescope(results)
-        with open(args.gradescope_path, "w") as f:
-            json.dump(results, f, indent=2)
+    from difftests.grading import write_outputs
+    write_outputs(report, args, time.monotonic() - started)  # --json, --gradescope, JUnit's failures
     ok = report["passed"] and code == 0
     n_pairs = len(report["pairs"])
     print(f"\n{'PASSED' if ok else 'FAILED'}: {n_pairs} pairs, "
