@@ -186,9 +186,9 @@ def area_scores(report: dict, weights: Any = None, sources: dict[str, str] | Non
         whole = bool(mine) and passed == len(mine)
         for unit, p in zip(mine, points):
             earned = unit["status"] == "passed" and (scheme.partial_credit or whole)
-            unit.update(points=round(p, 4), score=round(p, 4) if earned else 0.0)
+            unit.update(points=round(p, 6), score=round(p, 6) if earned else 0.0)
         max_points = float(total) if total is not None else sum(points)
-        score = sum(u["score"] for u in mine) if mine else 0.0
+        score = sum(p for u, p in zip(mine, points) if u["score"])
         scores.append({"area": area, "points": round(max_points, 4), "score": round(score, 4), "passed": passed,
                        "units": len(mine), "units_detail": mine})
     return scores
@@ -208,8 +208,8 @@ def integrity_problems(report: dict) -> tuple[list[str], list[str]]:
 
 def final_score(scores: list[dict], report: dict) -> tuple[float, float, str]:
     """(score, max score, status): status is ok, load_error, incomplete or tampering."""
-    total = round(sum(s["score"] for s in scores), 4)
-    maximum = round(sum(s["points"] for s in scores), 4)
+    total = round(sum(s["score"] for s in scores), 2)
+    maximum = round(sum(s["points"] for s in scores), 2)
     tampering, incomplete = integrity_problems(report)
     if report.get("load_error"):
         return 0.0, maximum, "load_error"
@@ -218,7 +218,7 @@ def final_score(scores: list[dict], report: dict) -> tuple[float, float, str]:
     if incomplete:
         if maximum > 0 and total >= maximum:  # something was not measured: never full marks
             positive = [u["points"] for s in scores for u in s["units_detail"] if u["points"] > 0]
-            total = round(maximum - (min(positive) if positive else maximum), 4)
+            total = round(maximum - (min(positive) if positive else maximum), 2)
         return total, maximum, "incomplete"
     return total, maximum, "ok"
 
@@ -389,6 +389,13 @@ def junit_add_problems(path: str, report: dict) -> None:
     tmp = f"{path}.tmp-{os.getpid()}"
     tree.write(tmp, encoding="utf-8", xml_declaration=True)
     os.replace(tmp, path)
+
+
+def short_error(message: str) -> str:
+    """The student-facing part of a load error: from "importing it failed" on, without wrapper noise."""
+    cut = message.rfind("importing it failed: ")
+    text = message[cut + len("importing it failed: "):] if cut >= 0 else message
+    return re.sub(r"( \(impl\.py:\d+\))?['\"]?\]?$", "", text.strip())
 
 
 def load_failure_report(impl: str, message: str) -> dict:
