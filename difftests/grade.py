@@ -268,15 +268,37 @@ def _launch(run_dir: str, impl: str, runner_args: list[str], nonce: str, timeout
            "--json", os.path.join(run_dir, "report.json"), "-n", "0", *runner_args]
     env = {**os.environ, "PYTHONPATH": PROJECT_ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
            "PYTHONDONTWRITEBYTECODE": "1"}
+    if STOP.is_set():
+        return None, "grade was interrupted before this run started"
     proc = subprocess.Popen(cmd, cwd=run_dir, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, start_new_session=True)
+    RUNNING.add(proc)
+    if STOP.is_set():
+        _kill(proc)
     try:
         output, _ = proc.communicate(nonce.encode() + b"\n", timeout=timeout)
         return proc.returncode, output.decode(errors="replace")
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
+        _kill(proc)
         output, _ = proc.communicate()
         return None, output.decode(errors="replace")
+    finally:
+        RUNNING.discard(proc)
+
+
+RUNNING: set[subprocess.Popen] = set()  # runners in flight, killed when grade is interrupted
+STOP = threading.Event()
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)  # the runner and its worker: their own process group
+    except ProcessLookupError:
+        pass
+
+
+def _interrupted(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def grade_one(sub: Submission, source: str, ledger: Ledger, runner_args: list[str], timeout: float) -> str:
@@ -294,7 +316,8 @@ def grade_one(sub: Submission, source: str, ledger: Ledger, runner_args: list[st
     with open(os.path.join(ledger.out, f"{sub.name}.log"), "w") as f:
         f.write(output.replace(staging, sub.path))
     if code is None:
-        return f"{sub.name}: NOT GRADED: timed out after {timeout:g} s (re-run to retry)"
+        why = "interrupted" if STOP.is_set() else f"timed out after {timeout:g} s"
+        return f"{sub.name}: NOT GRADED: {why} (re-run to retry)"
     report, problem = accept(run_dir, nonce, code)
     if report is None:
         return f"{sub.name}: NOT GRADED: {problem} (kept {run_dir}; re-run to retry)"
@@ -330,13 +353,20 @@ def _grade_all(todo: dict[str, Submission], ledger: Ledger, runner_args: list[st
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:  # each job is its own process
         jobs = {pool.submit(grade_one, sub, sources[name], ledger, runner_args, args.timeout): name
                 for name, sub in todo.items() if name not in already}
-        for done, job in enumerate(as_completed(jobs), 1):
-            print(f"[{done}/{len(jobs)}] {job.result()}", flush=True)
-            changed = ledger.changed_on_disk()
-            if changed:
-                running = sorted(n for j, n in jobs.items() if not j.done())
-                print(f"WARNING: results changed outside grade: {changed} (running: {running}); "
-                      "they count as not graded", flush=True)
+        try:
+            for done, job in enumerate(as_completed(jobs), 1):
+                print(f"[{done}/{len(jobs)}] {job.result()}", flush=True)
+                changed = ledger.changed_on_disk()
+                if changed:
+                    running = sorted(n for j, n in jobs.items() if not j.done())
+                    print(f"WARNING: results changed outside grade: {changed} (running: {running}); "
+                          "they count as not graded", flush=True)
+        except KeyboardInterrupt:
+            STOP.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+            for proc in list(RUNNING):
+                _kill(proc)
+            raise
 
 
 def main(argv: list[str]) -> int:
@@ -368,7 +398,15 @@ def main(argv: list[str]) -> int:
     ledger = Ledger(args.out)
     todo = {n: s for n, s in found.items() if not args.only or n in args.only}
     if not args.summarize:
-        _grade_all(todo, ledger, runner_args, args)
+        previous = signal.signal(signal.SIGTERM, _interrupted)
+        try:
+            _grade_all(todo, ledger, runner_args, args)
+        except KeyboardInterrupt:  # nothing in flight is stored: resuming grades it again
+            print("interrupted: submissions in flight were not stored; run the same command to resume",
+                  file=sys.stderr)
+            return 130
+        finally:
+            signal.signal(signal.SIGTERM, previous)
     rows = summarize(ledger, found, problems, weights)
     write_summary(args.out, rows, show_items=args.summarize)
     ungraded = [r for r in rows if r["submission"] in todo and not r["graded"]]
