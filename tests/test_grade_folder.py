@@ -38,7 +38,9 @@ def statuses(out, name: str) -> dict[str, str]:
 def test_five_submissions_are_graded_on_their_own_files(tmp_path):
     folder, out = tmp_path / "subs", tmp_path / "results"
     expected = five_submissions(str(folder))
-    proc = grade(folder, out, "--jobs", "2", "--summarize", pairs=FIVE_PAIRS)
+    graded = grade(folder, out, "--jobs", "2", pairs=FIVE_PAIRS)
+    assert graded.returncode == 0, graded.stdout + graded.stderr
+    proc = grade(folder, out, "--summarize")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     rows = summary(out)
     for name, pairs in expected.items():
