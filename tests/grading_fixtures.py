@@ -16,7 +16,8 @@ BUGS = {
     "mul_backward": ("ops/arithmetic.py", "        return grad * b, grad * a\n", "        return grad * a, grad * b\n"),
     "exp_backward": ("ops/unary.py", "        (result,) = ctx.saved_tensors\n        return grad * result\n",
                      "        (result,) = ctx.saved_tensors\n        return result\n"),
-    "relu_missing": ("ops/unary.py", "        ctx.save_for_backward(x)\n        return np.maximum(x, np.zeros((), x.dtype))\n",
+    "relu_missing": ("ops/unary.py",
+                     "        ctx.save_for_backward(x)\n        return np.maximum(x, np.zeros((), x.dtype))\n",
                      "        raise NotImplementedError('relu: TODO')\n"),
     "add_backward": ("ops/arithmetic.py", "        return grad, grad\n", "        return grad, grad * 2\n"),
 }

@@ -228,3 +228,30 @@ def test_cluster_style_fan_out_with_xargs_then_summarize(tmp_path):
                                 "--summarize"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert collected.returncode == 0, collected.stdout + collected.stderr
     assert {n: row["tensor"] for n, row in summary(out).items()} == {"alice": "1/1", "bob": "0/1"}
+
+
+def test_the_summary_total_reflects_tampering_and_load_errors(tmp_path):
+    from difftests.grade import Submission
+    from difftests.grade_report import item_analysis, summarize
+
+    ledger = Ledger(str(tmp_path))
+    passed = [{"pair": "add", "area": "tensor", "status": "passed", "cases": 3, "failures": []}]
+    reports = {
+        "honest": {"passed": True, "complete": True, "pairs": passed, "tests": [], "errors": []},
+        "tamperer": {"passed": False, "complete": True, "pairs": passed, "tests": [],
+                     "errors": ["TAMPERING: trusted files changed during the run: ['difftests/compare.py']"]},
+        "broken": {"passed": False, "complete": True, "pairs": [], "tests": [], "errors": [],
+                   "load_error": "importing it failed: SyntaxError: invalid syntax at /s/broken/ops.py:3: x ="},
+    }
+    found = {}
+    for name, report in reports.items():
+        ledger.store(name, {**report, "grade": {"run": name}}, "src", [])
+        found[name] = Submission(name, f"/s/{name}", "package", f"/s/{name}", "tiny")
+    found["late"] = Submission("late", "/s/late", "module", "/s/late.py", "late")
+    rows = {r["submission"]: r for r in summarize(ledger, found, ["junk.zip: not a .py file"], None)}
+    assert (rows["honest"]["total"], rows["honest"]["status"]) == (10.0, "all passed")
+    assert (rows["tamperer"]["total"], rows["tamperer"]["status"]) == (0.0, "TAMPERING")
+    assert rows["broken"]["total"] == 0.0 and rows["broken"]["status"].startswith("cannot import: SyntaxError")
+    assert rows["late"]["status"].startswith("NOT GRADED") and rows["junk.zip"]["status"].startswith("CANNOT GRADE")
+    (add,) = item_analysis(list(rows.values()))
+    assert (add["submissions"], add["passed"], add["missing"]) == (2, 1, 1)  # TAMPERING results are left out

@@ -116,3 +116,29 @@ def test_junit_carries_incomplete_and_tampered_runs_as_failures(tmp_path):
     clean = tmp_path / "clean.xml"
     junit_add_problems(str(clean), report_with({"add": "passed"}))
     assert not clean.exists()  # nothing to add to a clean run
+
+
+def test_the_runner_writes_every_output_for_a_submission_that_cannot_be_imported(tmp_path):
+    """results.json is always written: a syntax error scores 0 with the error and the student's line."""
+    import subprocess
+    import sys
+
+    from grading_fixtures import ROOT
+
+    package = tmp_path / "tiny"
+    package.mkdir()
+    (package / "__init__.py").write_text("from tiny.ops import add\n")
+    (package / "ops.py").write_text("def add(a, b):\n    return a +\n")
+    outputs = {name: tmp_path / name for name in ("results.json", "report.json", "junit.xml")}
+    proc = subprocess.run([sys.executable, "-m", "difftests", "--impl", str(package), "--pair", "add", "-n", "0",
+                           "--gradescope", str(outputs["results.json"]), "--json", str(outputs["report.json"]),
+                           "--junit", str(outputs["junit.xml"])], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    results = json.loads(outputs["results.json"].read_text())
+    validate_gradescope(results)
+    assert results["score"] == 0 and results["tests"][0]["status"] == "failed"
+    assert f"{package / 'ops.py'}:2" in results["tests"][0]["output"] and "return a +" in results["tests"][0]["output"]
+    assert isinstance(results["execution_time"], int)
+    assert json.loads(outputs["report.json"].read_text())["load_error"]
+    assert ET.parse(outputs["junit.xml"]).getroot().find("testsuite/testcase/failure") is not None
