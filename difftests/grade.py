@@ -112,7 +112,8 @@ def submissions(folder: str) -> tuple[dict[str, Submission], list[str]]:
             found.setdefault(what.name, []).append(what)
     for name, subs in list(found.items()):
         if len(subs) > 1:
-            problems.append(f"{name}: name collision between {' and '.join(os.path.basename(s.path) + ('/' if s.layout != 'module' else '') for s in subs)}; rename one")
+            entries = " and ".join(os.path.basename(s.path) + ("" if s.layout == "module" else "/") for s in subs)
+            problems.append(f"{name}: name collision between {entries}; rename one")
             del found[name]
     return {name: subs[0] for name, subs in sorted(found.items())}, problems
 
@@ -369,6 +370,20 @@ def _grade_all(todo: dict[str, Submission], ledger: Ledger, runner_args: list[st
             raise
 
 
+def _grade_interruptibly(todo: dict[str, Submission], ledger: Ledger, runner_args: list[str], args) -> bool:
+    """Grade; False when interrupted (SIGINT or SIGTERM): nothing in flight is stored."""
+    previous = signal.signal(signal.SIGTERM, _interrupted)
+    try:
+        _grade_all(todo, ledger, runner_args, args)
+        return True
+    except KeyboardInterrupt:
+        print("interrupted: submissions in flight were not stored; run the same command to resume",
+              file=sys.stderr)
+        return False
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--runner"] and len(argv) >= 3 and argv[2] == "--":
         return run_trusted(argv[1], argv[3:])
@@ -377,6 +392,11 @@ def main(argv: list[str]) -> int:
         cut = argv.index("--")
         argv, runner_args = argv[:cut], argv[cut + 1:]
     args = _parser().parse_args(argv)
+    reserved = sorted({a.split("=")[0] for a in runner_args} & {"--impl", "--json", "--no-isolate"})
+    if reserved:
+        print(f"error: {', '.join(reserved)} cannot be passed to the runner: grade sets them per submission",
+              file=sys.stderr)
+        return 2
     weights = load_weights(args.weights)
     if not os.path.isdir(args.folder):
         print(f"error: {args.folder} is not a folder", file=sys.stderr)
@@ -397,16 +417,8 @@ def main(argv: list[str]) -> int:
     os.makedirs(args.out, exist_ok=True)
     ledger = Ledger(args.out)
     todo = {n: s for n, s in found.items() if not args.only or n in args.only}
-    if not args.summarize:
-        previous = signal.signal(signal.SIGTERM, _interrupted)
-        try:
-            _grade_all(todo, ledger, runner_args, args)
-        except KeyboardInterrupt:  # nothing in flight is stored: resuming grades it again
-            print("interrupted: submissions in flight were not stored; run the same command to resume",
-                  file=sys.stderr)
-            return 130
-        finally:
-            signal.signal(signal.SIGTERM, previous)
+    if not args.summarize and not _grade_interruptibly(todo, ledger, runner_args, args):
+        return 130
     rows = summarize(ledger, found, problems, weights)
     write_summary(args.out, rows, show_items=args.summarize)
     ungraded = [r for r in rows if r["submission"] in todo and not r["graded"]]
