@@ -29,7 +29,7 @@ def run(argv: list[str]) -> int:
     parser.add_argument("--pair", action="append", help="only this pair (repeatable)")
     parser.add_argument("--json", dest="json_path", help="write the full report as JSON here")
     parser.add_argument("--gradescope", dest="gradescope_path", help="write Gradescope's results.json here")
-    parser.add_argument("--weights", help="per-area points (JSON) or a course profile (.toml); see difftests/grading.py")
+    parser.add_argument("--weights", help="per-area points (JSON) or a course profile (.toml); see grading.py")
     parser.add_argument("--junit", dest="junit_path", help="write a JUnit XML report here")
     parser.add_argument("-n", dest="workers", default="auto", help="parallel workers (default auto; 0 = off)")
     parser.add_argument("-v", "--verbose", action="store_true", help="show pytest's own output too")
