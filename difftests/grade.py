@@ -53,7 +53,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
-from difftests.grading import load_weights, write_json_atomically
+from difftests.grading import load_error_of, load_weights, write_json_atomically
 from difftests.grade_report import summarize, write_summary
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -247,7 +247,7 @@ def accept(run_dir: str, nonce: str, returncode: int) -> tuple[dict | None, str]
         report = json.load(f)
     if report.get("complete") is False:
         return None, "the runner reports an incomplete run"
-    if (returncode == 2) != bool(report.get("load_error")) or (returncode == 0) != bool(report.get("passed")):
+    if (returncode == 2) != bool(load_error_of(report)) or (returncode == 0) != bool(report.get("passed")):
         return None, f"exit {returncode} contradicts the report (passed={report.get('passed')})"
     return report, ""
 

@@ -18,7 +18,7 @@ from collections import defaultdict
 
 from tabulate import tabulate
 
-from difftests.grading import area_scores, final_score, short_error
+from difftests.grading import area_scores, final_score, load_error_of, short_error
 
 STATUS = {"ok": None, "load_error": "cannot import", "tampering": "TAMPERING", "incomplete": "incomplete"}
 TRUSTWORTHY = {"all passed", "failures", "not implemented", "cannot import"}
@@ -36,7 +36,7 @@ def _row(name: str, layout: str, report: dict, weights, sources: dict) -> dict:
     row.update(total=total, max=maximum, graded=True,
                _units={(s["area"], u["name"]): u["status"] for s in scores for u in s["units_detail"]})
     if status == "load_error":
-        row["status"] = "cannot import: " + short_error(str(report.get("load_error", "")))[:160]
+        row["status"] = "cannot import: " + short_error(load_error_of(report) or "")[:160]
     return row
 
 

@@ -8,8 +8,8 @@ Points come from a course profile (`difftests/profile.py`: `Profile(name, areas,
 exclude_features, area_points, pair_points, partial_credit, visibility)`), from any object with those
 attributes, or from the older weights file (JSON):
     {"areas": {"tensor": 30, "autograd": 20}, "partial_credit": true, "visibility": "visible"}
-An area's points are split evenly over its units unless `pair_points` names a unit; areas not listed
-score nothing (and are not shown). With partial credit each passed unit earns its points; without it,
+An area's points are split over its units by weight (`pair_points` gives a unit's weight, default 1);
+areas not listed score nothing (and are not shown); pairs a profile excludes do not count. With partial credit each passed unit earns its points; without it,
 an area earns its points only when all its units passed. Without any of these: 10 points per area.
 
 Integrity outranks scores. A report whose run did not complete (`"complete": false`, an interrupted
@@ -126,6 +126,8 @@ def units_by_area(report: dict, sources: dict[str, str] | None = None) -> dict[s
     sources = _sources() if sources is None else sources
     units: dict[str, dict[str, dict]] = defaultdict(dict)
     for pair in report.get("pairs", []):
+        if pair["status"] == "excluded":  # out of the course profile's scope
+            continue
         name = unit_name(pair["pair"], sources)
         unit = units[pair["area"]].setdefault(name, {"name": name, "area": pair["area"], "status": "passed",
                                                      "members": [], "reasons": [], "cases": 0})
@@ -156,14 +158,13 @@ def _selected(units: dict[str, list[dict]], scheme: Scheme) -> dict[str, list[di
     return {area: [u for u in found if wanted & {u["name"], *u["members"]}] for area, found in units.items()}
 
 
-def _unit_points(area_units: list[dict], area_total: float | None, scheme: Scheme) -> list[float]:
-    named = [scheme.pair_points.get(u["name"], next((scheme.pair_points[m] for m in u["members"]
-                                                     if m in scheme.pair_points), None)) for u in area_units]
-    if area_total is None:
-        return [float(p or 0.0) for p in named]
-    rest = area_total - sum(p for p in named if p is not None)
-    share = rest / sum(p is None for p in named) if any(p is None for p in named) else 0.0
-    return [float(p) if p is not None else max(share, 0.0) for p in named]
+def _unit_points(area_units: list[dict], area_total: float, scheme: Scheme) -> list[float]:
+    """The area's points split over its units by weight: `pair_points` names a unit's weight (default 1)."""
+    weights = [float(scheme.pair_points.get(u["name"], next((scheme.pair_points[m] for m in u["members"]
+                                                             if m in scheme.pair_points), 1.0)))
+               for u in area_units]
+    total_weight = sum(weights)
+    return [area_total * w / total_weight if total_weight else 0.0 for w in weights]
 
 
 def area_scores(report: dict, weights: Any = None, sources: dict[str, str] | None = None) -> list[dict]:
@@ -175,9 +176,6 @@ def area_scores(report: dict, weights: Any = None, sources: dict[str, str] | Non
     else:
         areas = {a: DEFAULT_AREA_POINTS for a in AREAS if units.get(a)}
         areas.update({a: DEFAULT_AREA_POINTS for a in units if units[a] and a not in areas})
-    for area, found in units.items():  # a unit with its own points counts even outside area_points
-        if area not in areas and any(scheme.pair_points.get(u["name"]) for u in found):
-            areas[area] = None
     scores = []
     for area, total in areas.items():
         mine = units.get(area, [])
@@ -187,7 +185,7 @@ def area_scores(report: dict, weights: Any = None, sources: dict[str, str] | Non
         for unit, p in zip(mine, points):
             earned = unit["status"] == "passed" and (scheme.partial_credit or whole)
             unit.update(points=round(p, 6), score=round(p, 6) if earned else 0.0)
-        max_points = float(total) if total is not None else sum(points)
+        max_points = float(total)
         score = sum(p for u, p in zip(mine, points) if u["score"])
         scores.append({"area": area, "points": round(max_points, 4), "score": round(score, 4), "passed": passed,
                        "units": len(mine), "units_detail": mine})
@@ -195,14 +193,26 @@ def area_scores(report: dict, weights: Any = None, sources: dict[str, str] | Non
 
 
 # ----- integrity --------------------------------------------------------------------------
+LOAD_ERROR_PREFIX = "cannot load the implementation: "
+
+
+def load_error_of(report: dict) -> str | None:
+    """Why the implementation could not be imported (`load_error`, or the runner's error line), or None."""
+    if report.get("load_error"):
+        return str(report["load_error"])
+    for error in report.get("errors", []):
+        if str(error).startswith(LOAD_ERROR_PREFIX):
+            return str(error)[len(LOAD_ERROR_PREFIX):]
+    return None
+
+
 def integrity_problems(report: dict) -> tuple[list[str], list[str]]:
     """(tampering messages, incompleteness messages) of a report."""
-    errors = [str(e) for e in report.get("errors", [])]
+    errors = [str(e) for e in report.get("errors", []) if not str(e).startswith(LOAD_ERROR_PREFIX)]
     tampering = [e for e in errors if "TAMPERING" in e]
-    incomplete = [e for e in errors if "TAMPERING" not in e and not report.get("load_error")]
-    if report.get("complete") is False:
-        incomplete.insert(0, "the run did not complete" + (f": {report['incomplete']}"
-                                                          if isinstance(report.get("incomplete"), str) else ""))
+    incomplete = [e for e in errors if "TAMPERING" not in e]
+    if report.get("complete") is False and not tampering and not incomplete:
+        incomplete = ["the run did not complete"] + [str(r) for r in report.get("incomplete_reasons", [])]
     return tampering, incomplete
 
 
@@ -211,7 +221,7 @@ def final_score(scores: list[dict], report: dict) -> tuple[float, float, str]:
     total = round(sum(s["score"] for s in scores), 2)
     maximum = round(sum(s["points"] for s in scores), 2)
     tampering, incomplete = integrity_problems(report)
-    if report.get("load_error"):
+    if load_error_of(report):
         return 0.0, maximum, "load_error"
     if tampering:
         return 0.0, maximum, "tampering"
@@ -266,8 +276,8 @@ def gradescope_results(report: dict, weights: Any = None, execution_time: float 
     total, maximum, status = final_score(scores, report)
     tampering, incomplete = integrity_problems(report)
     tests = []
-    if report.get("load_error"):
-        tests.append(_problem_test("your submission could not be imported", [report["load_error"]]))
+    if load_error_of(report):
+        tests.append(_problem_test("your submission could not be imported", [load_error_of(report)]))
     if tampering:
         tests.append(_problem_test("TAMPERING: the grader's files changed during the run", tampering))
     if incomplete:
@@ -367,7 +377,7 @@ def junit_add_problems(path: str, report: dict) -> None:
     """Add a failing test case to a JUnit XML file (written by pytest, or created) for a load error,
     an incomplete run or tampering, so CI dashboards show them as failures too."""
     tampering, incomplete = integrity_problems(report)
-    problems = ([("load_error", report["load_error"])] if report.get("load_error") else []) + \
+    problems = ([("load_error", load_error_of(report))] if load_error_of(report) else []) + \
                [("tampering", m) for m in tampering] + [("incomplete", m) for m in incomplete]
     if not problems:
         return

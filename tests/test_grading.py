@@ -43,15 +43,15 @@ def test_partial_credit_and_all_or_nothing():
 
 def test_profile_points_and_per_test_visibility_from_a_duck_typed_profile():
     profile = SimpleNamespace(name="hw1", areas=["tensor"], pairs=None, dtypes=None, exclude_features=(),
-                              area_points={"tensor": 10}, pair_points={"exp": 4}, partial_credit=True,
+                              area_points={"tensor": 10}, pair_points={"exp": 3}, partial_credit=True,
                               visibility={"default": "visible", "exp": "after_due_date"}, leaderboard=True)
     report = report_with({"add": "passed", "exp": "failed", "fn_exp": "passed", "sub": "passed"})
     results = gradescope_results(report, profile, execution_time=12.6, sources=SOURCES)
     validate_gradescope(results)
     tests = {t["name"].split(" (")[0]: t for t in results["tests"]}
-    assert tests["tensor: exp"]["max_score"] == 4 and tests["tensor: exp"]["visibility"] == "after_due_date"
-    assert tests["tensor: add"]["max_score"] == 3 and tests["tensor: add"]["visibility"] == "visible"
-    assert results["score"] == 6 and results["execution_time"] == 13 and results["leaderboard"][0]["value"] == 6
+    assert tests["tensor: exp"]["max_score"] == 6 and tests["tensor: exp"]["visibility"] == "after_due_date"
+    assert tests["tensor: add"]["max_score"] == 2 and tests["tensor: add"]["visibility"] == "visible"
+    assert results["score"] == 4 and results["execution_time"] == 13 and results["leaderboard"][0]["value"] == 4
     assert tests["tensor: exp"]["status"] == "failed" and "exp is wrong" in tests["tensor: exp"]["output"]
     assert all(t["output_format"] == "md" for t in results["tests"])
 
@@ -68,6 +68,23 @@ def test_an_incomplete_or_tampered_run_never_gets_full_marks(problem):
     assert results["tests"][0]["status"] == "failed" and results["extra_data"]["status"] != "ok"
     honest = gradescope_results(report_with(everything_passed), {"areas": {"tensor": 30}}, sources=SOURCES)
     assert honest["score"] == 30.0 and all(t["status"] == "passed" for t in honest["tests"])
+
+
+def test_the_sandboxed_runners_report_form_is_understood():
+    """The runner of the sandbox branch says "cannot load the implementation: ..." in `errors`, marks
+    abnormal ends `complete: false` with "INCOMPLETE: ..." errors, and profiles mark pairs "excluded"."""
+    load = {"impl": "x", "pairs": [], "tests": [], "complete": True, "passed": False,
+            "errors": ["cannot load the implementation: --impl x: importing it failed: NameError: y at /x/a.py:1: y"]}
+    results = gradescope_results(load, {"areas": {"tensor": 30}}, sources=SOURCES)
+    assert results["score"] == 0 and results["extra_data"]["status"] == "load_error"
+    assert "/x/a.py:1" in results["tests"][0]["output"]
+    interrupted = report_with({"add": "passed", "sub": "passed"}, complete=False,
+                              errors=["INCOMPLETE: the runner received SIGINT"],
+                              incomplete_reasons=["the runner received SIGINT"])
+    results = gradescope_results(interrupted, {"areas": {"tensor": 30}}, sources=SOURCES)
+    assert results["score"] == 15 and "SIGINT" in results["tests"][0]["output"]
+    scoped = report_with({"add": "passed", "exp": "excluded"})
+    assert [u["name"] for u in area_scores(scoped, None, SOURCES)[0]["units_detail"]] == ["add"]
 
 
 def test_a_submission_that_cannot_be_imported_scores_zero_with_its_frame():
@@ -108,8 +125,8 @@ def test_junit_carries_incomplete_and_tampered_runs_as_failures(tmp_path):
     path = tmp_path / "junit.xml"
     path.write_text('<?xml version="1.0"?><testsuites><testsuite name="pytest" tests="2" failures="0">'
                     '<testcase name="a"/><testcase name="b"/></testsuite></testsuites>')
-    junit_add_problems(str(path), report_with({"add": "passed"}, complete=False,
-                                              errors=["TAMPERING: trusted files changed"]))
+    junit_add_problems(str(path), report_with({"add": "passed"}, errors=["TAMPERING: trusted files changed"]))
+    junit_add_problems(str(path), report_with({"add": "passed"}, complete=False))
     suite = ET.parse(path).getroot().find("testsuite")
     failures = [case.get("name") for case in suite if case.find("failure") is not None]
     assert failures == ["tampering", "incomplete"] and suite.get("failures") == "2" and suite.get("tests") == "4"
