@@ -36,6 +36,7 @@ from difftests.registry import AREAS
 VISIBILITIES = {"hidden", "after_due_date", "after_published", "visible"}
 OUTPUT_FORMATS = {"text", "html", "simple_format", "md", "ansi"}
 DEFAULT_AREA_POINTS = 10
+DEFAULT_WEIGHTS = {"areas": None, "partial_credit": True, "visibility": "visible"}  # = Scheme()
 SPELLING_PREFIXES = ("fn_", "method_")
 RANK = {"passed": 0, "not_run": 1, "not_implemented": 2, "failed": 3}
 
