@@ -312,10 +312,12 @@ def grade_one(sub: Submission, source: str, ledger: Ledger, runner_args: list[st
     try:
         impl = stage(sub, staging)
         code, output = _launch(run_dir, impl, runner_args, nonce, timeout)
+    except OSError as exc:  # an unreadable file, a dangling symlink...
+        return f"{sub.name}: NOT GRADED: could not copy the submission ({exc})"
     finally:
         _unstage(staging)
     with open(os.path.join(ledger.out, f"{sub.name}.log"), "w") as f:
-        f.write(output.replace(staging, sub.path))
+        f.write(output.replace(impl, sub.package).replace(staging, sub.path))
     if code is None:
         why = "interrupted" if STOP.is_set() else f"timed out after {timeout:g} s"
         return f"{sub.name}: NOT GRADED: {why} (re-run to retry)"
@@ -415,7 +417,7 @@ def main(argv: list[str]) -> int:
               "NAME/tiny/__init__.py)", file=sys.stderr)
         return 1
     os.makedirs(args.out, exist_ok=True)
-    ledger = Ledger(args.out)
+    ledger = Ledger(os.path.abspath(args.out))  # absolute: each runner starts in its own run directory
     todo = {n: s for n, s in found.items() if not args.only or n in args.only}
     if not args.summarize and not _grade_interruptibly(todo, ledger, runner_args, args):
         return 130
