@@ -132,7 +132,8 @@ def source_digest(sub: Submission) -> str:
 
 
 def stage(sub: Submission, into: str) -> str:
-    """Copy the submission into `into` (read-only) under its import name; returns the --impl path."""
+    """Copy the submission into `into` under its import name, read-only for everyone (the sandboxed
+    worker may run as another uid); returns the --impl path."""
     if sub.layout == "module":
         target = os.path.join(into, f"{sub.name}.py")
         shutil.copyfile(sub.package, target)
@@ -140,8 +141,9 @@ def stage(sub: Submission, into: str) -> str:
         target = os.path.join(into, sub.import_as)
         shutil.copytree(sub.package, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     for root, dirs, files in os.walk(into):
+        os.chmod(root, 0o555)
         for f in files:
-            os.chmod(os.path.join(root, f), stat.S_IRUSR)
+            os.chmod(os.path.join(root, f), 0o444)
     return target
 
 
