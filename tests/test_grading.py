@@ -8,8 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from difftests.grading import (area_scores, gradescope_results, junit_add_problems, load_failure_report,
-                               load_weights, unit_name, validate_gradescope)
+from difftests.grading import (area_scores, gradescope_results, junit_add_problems, load_error_of,
+                               load_failure_report, load_weights, unit_name, validate_gradescope)
 
 SOURCES = {"sub": "tiny.ops.arithmetic:Sub", "fn_sub": "tiny.ops.arithmetic:Sub",
            "method_sub": "tiny.ops.arithmetic:Sub", "add": "tiny.ops.arithmetic:Add",
@@ -157,5 +157,5 @@ def test_the_runner_writes_every_output_for_a_submission_that_cannot_be_imported
     assert results["score"] == 0 and results["tests"][0]["status"] == "failed"
     assert f"{package / 'ops.py'}:2" in results["tests"][0]["output"] and "return a +" in results["tests"][0]["output"]
     assert isinstance(results["execution_time"], int)
-    assert json.loads(outputs["report.json"].read_text())["load_error"]
+    assert "ops.py:2" in load_error_of(json.loads(outputs["report.json"].read_text()))
     assert ET.parse(outputs["junit.xml"]).getroot().find("testsuite/testcase/failure") is not None
