@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 
 import pytest
 
@@ -30,7 +31,7 @@ def run(argv: list[str]) -> int:
     parser.add_argument("--pair", action="append", help="only this pair (repeatable)")
     parser.add_argument("--json", dest="json_path", help="write the full report as JSON here")
     parser.add_argument("--gradescope", dest="gradescope_path", help="write Gradescope's results.json here")
-    parser.add_argument("--weights", help="JSON file of per-area points and partial credit (see difftests/grading.py)")
+    parser.add_argument("--weights", help="per-area points (JSON) or a course profile (.toml); see grading.py")
     parser.add_argument("--junit", dest="junit_path", help="write a JUnit XML report here")
     parser.add_argument("-n", dest="workers", default="auto", help="parallel workers (default auto; 0 = off)")
     parser.add_argument("-v", "--verbose", action="store_true", help="show pytest's own output too")
@@ -53,6 +54,7 @@ def run(argv: list[str]) -> int:
     from difftests.outputs import INCOMPLETE, Outputs
     from difftests.sandbox import SandboxUnavailable
 
+    started = time.monotonic()
     outputs = Outputs(args.json_path, args.gradescope_path, args.junit_path)  # stale files are gone now
     outputs.catch_signals()
     collector, code, weights, load_error = Collector(), INCOMPLETE, DEFAULT_WEIGHTS, None
@@ -98,10 +100,10 @@ def run(argv: list[str]) -> int:
         outputs.incomplete(f"no sandbox: {exc}")
     except BaseException as exc:  # noqa: BLE001 — whatever stops the run, every output says so
         outputs.incomplete(f"the run stopped: {type(exc).__name__}: {exc}")
-    return _finish(args, outputs, collector, weights, load_error, code)
+    return _finish(args, outputs, collector, weights, load_error, code, time.monotonic() - started)
 
 
-def _finish(args, outputs, collector, weights: dict, load_error: str | None, code: int) -> int:
+def _finish(args, outputs, collector, weights, load_error: str | None, code: int, elapsed: float) -> int:
     """The table, then every output file (written only now), then the exit status:
     0 all passed, 1 some failed (a complete run), 2 the implementation cannot be loaded, 3 incomplete."""
     from difftests.grading import gradescope_results, validate_gradescope
@@ -119,7 +121,7 @@ def _finish(args, outputs, collector, weights: dict, load_error: str | None, cod
     results = None
     if args.gradescope_path:
         try:
-            results = gradescope_results(report, weights)
+            results = gradescope_results(report, weights, execution_time=elapsed)
             validate_gradescope(results)
         except Exception as exc:  # noqa: BLE001
             outputs.incomplete(f"building the Gradescope results failed: {type(exc).__name__}: {exc}")

@@ -5,6 +5,7 @@ import importlib
 import importlib.util
 import os
 import sys
+import traceback
 from types import ModuleType
 
 
@@ -38,7 +39,8 @@ def _load_path(path: str) -> ModuleType:
         try:
             return importlib.import_module(name)
         except Exception as exc:  # noqa: BLE001 — any import-time failure is the implementation's
-            raise ImplementationError(f"--impl {path}: importing it failed: {type(exc).__name__}: {exc}") from exc
+            raise ImplementationError(f"--impl {path}: importing it failed: {type(exc).__name__}: {exc}"
+                                      f"{student_frame(exc, path)}") from exc
     name = "difftests_impl_" + os.path.splitext(os.path.basename(path))[0]
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
@@ -48,5 +50,18 @@ def _load_path(path: str) -> ModuleType:
     try:
         spec.loader.exec_module(module)
     except Exception as exc:  # noqa: BLE001
-        raise ImplementationError(f"--impl {path}: importing it failed: {type(exc).__name__}: {exc}") from exc
+        raise ImplementationError(f"--impl {path}: importing it failed: {type(exc).__name__}: {exc}"
+                                  f"{student_frame(exc, path)}") from exc
     return module
+
+
+def student_frame(exc: BaseException, root: str) -> str:
+    """" at FILE:LINE: the line" for the innermost frame of `exc` inside the submission at `root`
+    (a SyntaxError's own location), or "" when no frame is the student's."""
+    inside = root if os.path.isdir(root) else os.path.dirname(root)
+    if isinstance(exc, SyntaxError) and exc.filename:
+        return f" at {exc.filename}:{exc.lineno}: {(exc.text or '').strip()}"
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if os.path.abspath(frame.filename).startswith(inside + os.sep):
+            return f" at {frame.filename}:{frame.lineno}: {(frame.line or '').strip()}"
+    return ""

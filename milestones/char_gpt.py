@@ -175,5 +175,10 @@ def _report_rows(setup: CharGPTSetup, config: GPTConfig, model: GPT, data: Shake
             ("checkpoint", f"{directory} (reloaded: max |Δlogits| = {round_trip:.1g})")]
 
 
+NEEDS = ("manual_seed", "tensor", "no_grad", "models.GPT", "models.GPTConfig", "generation.generate",
+         "text.CharTokenizer", "data.datasets.load_shakespeare", "nn.utils.clip_grad_norm_", "optim.AdamW",
+         "optim.lr_scheduler.LinearLR", "optim.lr_scheduler.CosineAnnealingLR", "optim.lr_scheduler.SequentialLR")
+REGIONS = ("tensor", "autograd", "nn", "losses", "optim", "attention", "gpt", "generation")
+
 register(Milestone(NAME, 2018, "Character-level GPT on Shakespeare (decoder-only transformer LM)",
-                   "validation loss < 1.8 nats/char", run))
+                   "validation loss < 1.8 nats/char", run, NEEDS, REGIONS))

@@ -21,6 +21,8 @@ class Milestone:
     title: str
     goal: str          # what the full run must reach
     run: Callable[[RunOptions], MilestoneResult]
+    needs: tuple[str, ...] = ()    # the contract names it calls ("models.GPT"): checked before a --impl run
+    regions: tuple[str, ...] = ()  # the solution-region areas it depends on (difftests/skeleton.py AREA_FILES)
 
 
 _REGISTRY: dict[str, Milestone] = {}
@@ -33,9 +35,15 @@ def register(milestone: Milestone) -> Milestone:
     return milestone
 
 
+UNLOADABLE: dict[str, str] = {}  # module -> why it could not be imported (e.g. a student's tiny lacks a name)
+
+
 def _load() -> None:
     for module in MILESTONE_MODULES:
-        importlib.import_module(module)
+        try:
+            importlib.import_module(module)
+        except ImportError as error:  # one milestone's missing name must not hide the others
+            UNLOADABLE[module] = f"{type(error).__name__}: {error}"
 
 
 def milestones() -> list[Milestone]:
@@ -47,7 +55,8 @@ def milestones() -> list[Milestone]:
 def get(name: str) -> Milestone:
     _load()
     if name not in _REGISTRY:
-        raise KeyError(f"unknown milestone {name!r}; known: {', '.join(sorted(_REGISTRY))}")
+        broken = "".join(f"; {module} could not be imported ({why})" for module, why in UNLOADABLE.items())
+        raise KeyError(f"unknown milestone {name!r}; known: {', '.join(sorted(_REGISTRY))}{broken}")
     return _REGISTRY[name]
 
 

@@ -143,5 +143,10 @@ def _report_rows(setup: ReversalSetup, model: GPT, log, exact: float, per_token:
             ("training time", format_seconds(log.seconds))]
 
 
+NEEDS = ("manual_seed", "tensor", "no_grad", "models.GPT", "models.GPTConfig", "generation.generate",
+         "nn.functional.cross_entropy", "nn.utils.clip_grad_norm_", "optim.AdamW", "optim.lr_scheduler.LinearLR",
+         "optim.lr_scheduler.CosineAnnealingLR", "optim.lr_scheduler.SequentialLR")
+REGIONS = ("tensor", "autograd", "nn", "losses", "optim", "attention", "gpt", "generation")
+
 register(Milestone(NAME, 2017, "Attention Is All You Need: a transformer learns sequence reversal",
-                   "held-out exact-sequence accuracy >= 95 %", run))
+                   "held-out exact-sequence accuracy >= 95 %", run, NEEDS, REGIONS))

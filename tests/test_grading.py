@@ -1,71 +1,115 @@
-"""Grading: scores and Gradescope's format from a report, and a folder of 20 generated submissions."""
+"""Scores and Gradescope's format from a report: units with spellings folded, points from a profile,
+integrity (incomplete, tampering, cannot import) never giving full marks, JUnit failures."""
 from __future__ import annotations
 
-import csv
 import json
-import os
-import subprocess
-import sys
+import xml.etree.ElementTree as ET
+from types import SimpleNamespace
 
 import pytest
 
-from difftests.grading import area_scores, gradescope_results, load_weights, validate_gradescope
-from student_kit import student_package
+from difftests.grading import (area_scores, gradescope_results, junit_add_problems, load_error_of,
+                               load_failure_report, load_weights, unit_name, validate_gradescope)
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-HEADER = "import numpy as np\nimport tiny\nfrom tiny import *  # noqa\n"
-BODIES = {
-    "correct": "",
-    "sqrt_bug": (
-        "class _T(tiny.Tensor):\n"
-        "    def sqrt(self):\n"
-        "        return tiny.sqrt(self) * 1.0001\n"
-        "def tensor(data, dtype=None, requires_grad=False):\n"
-        "    return _T(tiny.tensor(data, dtype=dtype).data, requires_grad=requires_grad)\n"),
-    "no_stack": "del stack\n",
-    "var_todo": (
-        "class _T(tiny.Tensor):\n"
-        "    def var(self, *args, **kwargs):\n"
-        "        raise NotImplementedError('TODO')\n"
-        "def tensor(data, dtype=None, requires_grad=False):\n"
-        "    return _T(tiny.tensor(data, dtype=dtype).data, requires_grad=requires_grad)\n"),
-}
-KINDS = ["correct"] * 8 + ["sqrt_bug"] * 5 + ["no_stack"] * 4 + ["var_todo"] * 3
-EXPECTED_STATUS = {"correct": {}, "sqrt_bug": {"sqrt": "failed"}, "no_stack": {"stack": "not_implemented"},
-                   "var_todo": {"var": "not_implemented"}}
-PAIRS = ["sqrt", "stack", "var"]
+SOURCES = {"sub": "tiny.ops.arithmetic:Sub", "fn_sub": "tiny.ops.arithmetic:Sub",
+           "method_sub": "tiny.ops.arithmetic:Sub", "add": "tiny.ops.arithmetic:Add",
+           "fn_exp": "tiny.ops.unary:Exp", "exp": "tiny.ops.unary:Exp", "fn_odd": "x:Odd", "odd": "x:Other"}
 
 
-def submission(folder, name: str, kind: str) -> None:
-    """A self-contained package submission (the sandbox refuses the checkout's tiny): its own tiny copy."""
-    source = folder.parent / f"{name}.src.py"
-    source.write_text(HEADER + BODIES[kind])
-    student_package(folder, str(source), name=name)
+def report_with(statuses: dict[str, str], area: str = "tensor", **extra) -> dict:
+    return {"impl": "x", "pairs": [{"pair": n, "area": area, "status": s, "cases": 4,
+                                    "failures": [] if s == "passed" else
+                                    [{"message": f"{n} is wrong", "case": "c", "hint": "h", "dtype": "float64"}]}
+                                   for n, s in statuses.items()],
+            "tests": [], "errors": [], "complete": True, **extra}
 
 
-def report_with(statuses: dict[str, str], area: str = "tensor") -> dict:
-    return {"impl": "x", "pairs": [{"pair": n, "area": area, "status": s, "failures": [] if s == "passed" else
-                                    [{"message": "m", "case": "c", "hint": "h"}]} for n, s in statuses.items()],
-            "tests": [], "errors": []}
+def test_spelling_variants_fold_into_one_unit_only_when_they_test_the_same_code():
+    assert unit_name("fn_sub", SOURCES) == unit_name("method_sub", SOURCES) == "sub"
+    assert unit_name("fn_odd", SOURCES) == "fn_odd"  # same suffix, different code: its own unit
+    report = report_with({"sub": "passed", "fn_sub": "failed", "method_sub": "not_implemented", "add": "passed"})
+    (tensor,) = area_scores(report, None, SOURCES)
+    units = {u["name"]: u for u in tensor["units_detail"]}
+    assert set(units) == {"sub", "add"} and units["sub"]["status"] == "failed"  # failed outranks not impl.
+    assert units["sub"]["members"] == ["sub", "fn_sub", "method_sub"] and len(units["sub"]["reasons"]) == 2
 
 
 def test_partial_credit_and_all_or_nothing():
     report = report_with({"a": "passed", "b": "failed", "c": "passed", "d": "not_implemented"})
-    partial = area_scores(report, {"areas": {"tensor": 8}, "partial_credit": True, "visibility": "visible"})
-    strict = area_scores(report, {"areas": {"tensor": 8}, "partial_credit": False, "visibility": "visible"})
+    partial = area_scores(report, {"areas": {"tensor": 8}, "partial_credit": True}, SOURCES)
+    strict = area_scores(report, {"areas": {"tensor": 8}, "partial_credit": False}, SOURCES)
     assert partial[0]["score"] == 4.0 and strict[0]["score"] == 0.0
 
 
-def test_gradescope_results_follow_the_documented_format(tmp_path):
-    weights_file = tmp_path / "weights.json"
-    weights_file.write_text(json.dumps({"areas": {"tensor": 30, "nn": 20}, "partial_credit": True}))
-    results = gradescope_results(report_with({"a": "passed", "b": "failed"}), load_weights(str(weights_file)))
+def test_profile_points_and_per_test_visibility_from_a_duck_typed_profile():
+    profile = SimpleNamespace(name="hw1", areas=["tensor"], pairs=None, dtypes=None, exclude_features=(),
+                              area_points={"tensor": 10}, pair_points={"exp": 3}, partial_credit=True,
+                              visibility={"default": "visible", "exp": "after_due_date"}, leaderboard=True)
+    report = report_with({"add": "passed", "exp": "failed", "fn_exp": "passed", "sub": "passed"})
+    results = gradescope_results(report, profile, execution_time=12.6, sources=SOURCES)
     validate_gradescope(results)
-    assert results["score"] == 15.0
-    tensor = results["tests"][0]
-    assert tensor["max_score"] == 30 and tensor["status"] == "failed" and "FAILED b" in tensor["output"]
-    for broken in ({"score": "10"}, {"tests": [{"status": "ok"}]}, {"tests": [{"visibility": "public"}]}):
+    tests = {t["name"].split(" (")[0]: t for t in results["tests"]}
+    assert tests["tensor: exp"]["max_score"] == 6 and tests["tensor: exp"]["visibility"] == "after_due_date"
+    assert tests["tensor: add"]["max_score"] == 2 and tests["tensor: add"]["visibility"] == "visible"
+    assert results["score"] == 4 and results["execution_time"] == 13 and results["leaderboard"][0]["value"] == 4
+    assert tests["tensor: exp"]["status"] == "failed" and "exp is wrong" in tests["tensor: exp"]["output"]
+    assert all(t["output_format"] == "md" for t in results["tests"])
+
+
+@pytest.mark.parametrize("problem", ["incomplete", "interrupted", "tampering"])
+def test_an_incomplete_or_tampered_run_never_gets_full_marks(problem):
+    everything_passed = {"add": "passed", "sub": "passed", "exp": "passed"}
+    extra = {"incomplete": {"complete": False},
+             "interrupted": {"errors": ["collection failed: KeyboardInterrupt"]},
+             "tampering": {"errors": ["TAMPERING: trusted files changed during the run: ['conftest.py']"]}}[problem]
+    results = gradescope_results(report_with(everything_passed, **extra), {"areas": {"tensor": 30}}, sources=SOURCES)
+    validate_gradescope(results)
+    assert results["score"] == (0.0 if problem == "tampering" else 20.0)
+    assert results["tests"][0]["status"] == "failed" and results["extra_data"]["status"] != "ok"
+    honest = gradescope_results(report_with(everything_passed), {"areas": {"tensor": 30}}, sources=SOURCES)
+    assert honest["score"] == 30.0 and all(t["status"] == "passed" for t in honest["tests"])
+
+
+def test_the_sandboxed_runners_report_form_is_understood():
+    """The runner of the sandbox branch says "cannot load the implementation: ..." in `errors`, marks
+    abnormal ends `complete: false` with "INCOMPLETE: ..." errors, and profiles mark pairs "excluded"."""
+    load = {"impl": "x", "pairs": [], "tests": [], "complete": True, "passed": False,
+            "errors": ["cannot load the implementation: --impl x: importing it failed: NameError: y at /x/a.py:1: y"]}
+    results = gradescope_results(load, {"areas": {"tensor": 30}}, sources=SOURCES)
+    assert results["score"] == 0 and results["extra_data"]["status"] == "load_error"
+    assert "/x/a.py:1" in results["tests"][0]["output"]
+    interrupted = report_with({"add": "passed", "sub": "passed"}, complete=False,
+                              errors=["INCOMPLETE: the runner received SIGINT"],
+                              incomplete_reasons=["the runner received SIGINT"])
+    results = gradescope_results(interrupted, {"areas": {"tensor": 30}}, sources=SOURCES)
+    assert results["score"] == 15 and "SIGINT" in results["tests"][0]["output"]
+    scoped = report_with({"add": "passed", "exp": "excluded"})
+    assert [u["name"] for u in area_scores(scoped, None, SOURCES)[0]["units_detail"]] == ["add"]
+
+
+def test_a_submission_that_cannot_be_imported_scores_zero_with_its_frame():
+    message = ("--impl /s/tiny: importing it failed: SyntaxError: invalid syntax (ops.py, line 3) "
+               "at /s/tiny/ops.py:3: def broken(:")
+    results = gradescope_results(load_failure_report("/s/tiny", message), {"areas": {"tensor": 30}}, 4.0)
+    validate_gradescope(results)
+    assert results["score"] == 0.0 and results["tests"][0]["status"] == "failed"
+    assert "/s/tiny/ops.py:3: def broken(:" in results["tests"][0]["output"]
+
+
+def test_validator_follows_the_published_spec():
+    """Fields of https://gradescope-autograders.readthedocs.io/en/latest/specs/ (output format)."""
+    validate_gradescope({"score": 44.0, "execution_time": 136, "output": "o", "output_format": "simple_format",
+                         "test_output_format": "text", "test_name_format": "text", "visibility": "after_due_date",
+                         "stdout_visibility": "visible", "extra_data": {},
+                         "tests": [{"score": 2.0, "max_score": 2.0, "status": "passed", "name": "n",
+                                    "name_format": "text", "number": "1.1", "output": "x", "output_format": "ansi",
+                                    "tags": ["a"], "visibility": "visible", "extra_data": {}}],
+                         "leaderboard": [{"name": "Accuracy", "value": .926}, {"name": "Time", "value": 15.1,
+                                                                               "order": "asc"}]})
+    for broken in ({"score": "10"}, {"tests": [{"status": "ok", "score": 1}]}, {"tests": [{"visibility": "public"}]},
+                   {"score": 1, "tests": [{"output_format": "markdown"}]}, {"score": 1, "grade": 3},
+                   {"tests": [{"name": "no score"}]}, {"score": float("nan")},
+                   {"score": 1, "leaderboard": [{"name": "x", "value": 1, "order": "up"}]}):
         with pytest.raises(ValueError):
             validate_gradescope(broken)
 
@@ -77,44 +121,41 @@ def test_bad_weights_files_are_rejected(tmp_path):
         load_weights(str(bad))
 
 
-def test_grading_a_folder_of_20_submissions(tmp_path):
-    folder, out = tmp_path / "submissions", tmp_path / "results"
-    folder.mkdir()
-    for i, kind in enumerate(KINDS):
-        submission(folder, f"student{i:02d}_{kind}", kind)
-    cmd = [sys.executable, "-m", "difftests", "grade", str(folder), "--out", str(out), "--jobs", "2", "--",
-           *[arg for name in PAIRS for arg in ("--pair", name)]]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1800)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    with open(out / "summary.csv") as f:
-        rows = {row["submission"]: row for row in csv.DictReader(f)}
-    assert len(rows) == 20
-    for i, kind in enumerate(KINDS):
-        name = f"student{i:02d}_{kind}"
-        report = json.loads((out / f"{name}.json").read_text())
-        statuses = {p["pair"]: p["status"] for p in report["pairs"]}
-        assert statuses == {p: EXPECTED_STATUS[kind].get(p, "passed") for p in PAIRS}, (name, statuses)
-        assert rows[name]["tensor"] == ("3/3" if kind == "correct" else "2/3"), rows[name]
-    again = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert again.stdout.count("already graded") == 20  # resumable: nothing is re-run
+def test_junit_carries_incomplete_and_tampered_runs_as_failures(tmp_path):
+    path = tmp_path / "junit.xml"
+    path.write_text('<?xml version="1.0"?><testsuites><testsuite name="pytest" tests="2" failures="0">'
+                    '<testcase name="a"/><testcase name="b"/></testsuite></testsuites>')
+    junit_add_problems(str(path), report_with({"add": "passed"}, errors=["TAMPERING: trusted files changed"]))
+    junit_add_problems(str(path), report_with({"add": "passed"}, complete=False))
+    suite = ET.parse(path).getroot().find("testsuite")
+    failures = [case.get("name") for case in suite if case.find("failure") is not None]
+    assert failures == ["tampering", "incomplete"] and suite.get("failures") == "2" and suite.get("tests") == "4"
+    clean = tmp_path / "clean.xml"
+    junit_add_problems(str(clean), report_with({"add": "passed"}))
+    assert not clean.exists()  # nothing to add to a clean run
 
 
-def test_cluster_style_fan_out_with_xargs_then_summarize(tmp_path):
-    """The documented cluster path, run locally: one `--only NAME` job per submission started by an
-    existing job runner (xargs -P here; sbatch/GNU parallel on a cluster), then `--summarize`."""
-    folder, out = tmp_path / "submissions", tmp_path / "results"
-    folder.mkdir()
-    kinds = {"alice": "correct", "bob": "sqrt_bug", "carol": "no_stack"}
-    for name, kind in kinds.items():
-        submission(folder, name, kind)
-    job = (f"{sys.executable} -m difftests grade {folder} --out {out} --only {{}} -- "
-           + " ".join(f"--pair {p}" for p in PAIRS))
-    fan_out = subprocess.run(f"printf 'alice\\nbob\\ncarol\\n' | xargs -P 2 -I{{}} {job}", shell=True, cwd=ROOT,
-                             capture_output=True, text=True, timeout=600)
-    assert fan_out.returncode == 0, fan_out.stdout + fan_out.stderr
-    summary = subprocess.run([sys.executable, "-m", "difftests", "grade", str(folder), "--out", str(out),
-                              "--summarize"], cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert summary.returncode == 0, summary.stdout + summary.stderr
-    with open(out / "summary.csv") as f:
-        rows = {row["submission"]: row for row in csv.DictReader(f)}
-    assert {n: rows[n]["tensor"] for n in kinds} == {"alice": "3/3", "bob": "2/3", "carol": "2/3"}
+def test_the_runner_writes_every_output_for_a_submission_that_cannot_be_imported(tmp_path):
+    """results.json is always written: a syntax error scores 0 with the error and the student's line."""
+    import subprocess
+    import sys
+
+    from grading_fixtures import ROOT
+
+    package = tmp_path / "tiny"
+    package.mkdir()
+    (package / "__init__.py").write_text("from tiny.ops import add\n")
+    (package / "ops.py").write_text("def add(a, b):\n    return a +\n")
+    outputs = {name: tmp_path / name for name in ("results.json", "report.json", "junit.xml")}
+    proc = subprocess.run([sys.executable, "-m", "difftests", "--impl", str(package), "--pair", "add", "-n", "0",
+                           "--gradescope", str(outputs["results.json"]), "--json", str(outputs["report.json"]),
+                           "--junit", str(outputs["junit.xml"])], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    results = json.loads(outputs["results.json"].read_text())
+    validate_gradescope(results)
+    assert results["score"] == 0 and results["tests"][0]["status"] == "failed"
+    assert f"{package / 'ops.py'}:2" in results["tests"][0]["output"] and "return a +" in results["tests"][0]["output"]
+    assert isinstance(results["execution_time"], int)
+    assert "ops.py:2" in load_error_of(json.loads(outputs["report.json"].read_text()))
+    assert ET.parse(outputs["junit.xml"]).getroot().find("testsuite/testcase/failure") is not None
