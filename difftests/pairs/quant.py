@@ -281,3 +281,126 @@ register(Pair("quant.observer", AREA, call=_observer_call, ref="reference.quant.
                       "per_channel_symmetric", "quant.per_tensor_affine", "quant.per_tensor_symmetric",
                       "quant.per_channel_affine", "quant.per_channel_symmetric"),
               max_examples=50))
+
+
+# ===== choose_qparams_per_tensor (dynamic activation qparams) ====================================
+def _choose_call(lib, x, reduce_range=False):
+    scale, zero_point = lib.quant.choose_qparams_per_tensor(x, reduce_range=reduce_range)
+    return lib.tensor(np.array([scale], np.float64)), lib.tensor(np.array([zero_point], np.int64))
+
+
+def _choose_examples(dtype):
+    f = dtype
+    cases = [("float64 input (error)", arr([1.0, 2.0], f), False)] if dtype == "float64" else [
+        ("mixed signs", arr([-0.3, 0.77], f), False), ("mixed signs, reduce_range", arr([-0.3, 0.77], f), True),
+        ("all positive: min extended to 0", arr([0.5, 3.0], f), False),
+        ("all negative: max extended to 0", arr([-4.0, -0.25], f), True),
+        ("all zeros: scale 0.1", np.zeros(4, f), False),
+        ("tiny range: scale raised to 6.1e-5", arr([-1e-7, 3e-7], f), False),
+        ("tiny positive range", arr([1e-8, 2e-7], f), True),
+        ("tiny negative range", arr([-2e-7, -1e-9], f), False),
+        ("±300, ±1e4", arr([-1e4, -300, 300, 1e4], f), True),
+        ("zero point from the max end", arr([-1000.0, 0.001], f), False),
+        ("0-d", arr(2.5, f), False),
+        ("empty (error: no min/max)", np.zeros((0, 2), f), False),
+    ]
+    return [Case((x,), {"reduce_range": rr}, grad=(False,), label=label) for label, x, rr in cases]
+
+
+@st.composite
+def _choose_case(draw, dtype):
+    shape = draw(S.shapes(min_dims=1, max_dims=2, min_side=1, max_side=6))
+    magnitude = draw(st.sampled_from([1e-7, 1e-5, 1e-3, 1.0, 100.0, 1e5]))
+    x = draw(S.values(shape, "float64", -10.0, 10.0)) * magnitude
+    if draw(st.booleans()):
+        x = np.abs(x) * draw(st.sampled_from([1, -1]))
+    return Case((x.astype(dtype),), {"reduce_range": draw(st.booleans())}, grad=(False,))
+
+
+register(Pair("quant.choose_qparams_per_tensor", AREA, call=_choose_call,
+              ref="reference.quant.choose_qparams:choose_qparams_outputs",
+              source="tiny.quant.choose_qparams:choose_qparams", strategy=_choose_case, examples=_choose_examples,
+              differentiable=False, tolerance=EXACT, tolerance_reason="qparams must be bit-identical",
+              requires=("quant.choose_qparams_per_tensor",), max_examples=60))
+
+
+# ===== DynamicQuantizedLinear ======================================================================
+# Output tolerance: 1 float32 ulp (rtol 2^-23 ~ 1.2e-7, atol 0). The integer accumulator and the activation codes
+# are exact; the last step is fbgemm's fma(float32(acc), float32(s_x * s_w), bias), which tiny emulates in
+# float64 then rounds to float32: a double rounding can move the result by 1 ulp (measured: bit-identical on 300
+# random layers of up to 1500 inputs). Weight codes, scales and zero points must be equal.
+DYNAMIC_TOLERANCE = {"float32": (1.2e-7, 0.0), "float64": (0.0, 0.0)}
+
+
+def _dynamic_call(lib, x, weight, bias=None, per_channel=False):
+    out_features, in_features = weight.shape
+    linear = lib.nn.Linear(in_features, out_features, bias=bias is not None)
+    linear.load_state_dict({"weight": weight} if bias is None else {"weight": weight, "bias": bias})
+    layer = lib.quant.DynamicQuantizedLinear.from_float(linear, per_channel=per_channel)
+    out = layer(x)
+    qweight = layer.weight()
+    if per_channel:
+        scales, zero_points = qweight.q_per_channel_scales(), qweight.q_per_channel_zero_points()
+    else:
+        scales = lib.tensor(np.array([qweight.q_scale()], np.float64))
+        zero_points = lib.tensor(np.array([qweight.q_zero_point()], np.int64))
+    return out, qweight.int_repr(), scales, zero_points
+
+
+def _dyn(label, x, weight, bias, per_channel=False):
+    args = (x, weight) if bias is None else (x, weight, bias)
+    return Case(args, {"per_channel": per_channel}, grad=(False,) * len(args), label=label)
+
+
+def _dynamic_examples(dtype):
+    rng = np.random.default_rng(7)
+    f = "float32"   # the layer's weights are float32 in both dtype runs; the input carries the run's dtype
+
+    def w(n, k, scale=0.1):
+        return (rng.standard_normal((n, k)) * scale).astype(f)
+
+    def x(*shape, scale=1.0):
+        return (rng.standard_normal(shape) * scale).astype(dtype)
+
+    if dtype == "float64":
+        return [_dyn("float64 input (error: float32 only)", x(2, 4), w(3, 4), w(3, 1)[:, 0])]
+    bias = (rng.standard_normal(5) * 0.1).astype(f)
+    return [
+        _dyn("per tensor", x(4, 8), w(5, 8), bias),
+        _dyn("per channel", x(4, 8), w(5, 8) * np.arange(1, 6, dtype=f)[:, None], bias, True),
+        _dyn("no bias", x(3, 8), w(5, 8), None),
+        _dyn("batch 1", x(1, 8), w(5, 8), bias),
+        _dyn("3-d input (B, T, in)", x(2, 3, 8), w(5, 8), bias),
+        _dyn("all-positive input (ReLU output)", np.abs(x(4, 8)), w(5, 8), bias),
+        _dyn("all-zero input", np.zeros((2, 8), dtype), w(5, 8), bias),
+        _dyn("constant input", np.full((2, 8), 3.0, dtype), w(5, 8), bias),
+        _dyn("large activations ±300", x(4, 8, scale=300.0), w(5, 8), bias),
+        _dyn("tiny activations (scale floor 6.1e-5)", x(4, 8, scale=1e-6), w(5, 8), bias),
+        _dyn("an all-zero weight row, per channel", x(4, 8), np.concatenate([np.zeros((1, 8), f), w(4, 8)]),
+             bias, True),
+        _dyn("all-zero weight", x(2, 8), np.zeros((5, 8), f), bias),
+        _dyn("784 inputs (accumulator bound near 2^24)", np.abs(x(2, 784)), w(4, 784), bias[:4]),
+        _dyn("1500 inputs (float64 accumulation path)", np.abs(x(2, 1500, scale=10.0)), w(3, 1500), bias[:3]),
+        _dyn("empty batch", np.zeros((0, 8), dtype), w(5, 8), bias),
+        _dyn("1-d input (error, as torch)", x(8), w(5, 8), bias),
+        _dyn("wrong in_features (error)", x(2, 7), w(5, 8), bias),
+        _dyn("NaN input (error)", np.where(x(2, 8) > 1.0, np.nan, 0.5).astype(dtype), w(5, 8), bias),
+    ]
+
+
+@st.composite
+def _dynamic_case(draw, dtype):
+    in_features, out_features = draw(st.integers(1, 40)), draw(st.integers(1, 12))
+    lead = draw(S.shapes(min_dims=1, max_dims=2, min_side=1, max_side=5))
+    x = draw(S.values(lead + (in_features,), "float64", -5.0, 5.0)) * draw(st.sampled_from([1e-3, 1.0, 50.0]))
+    weight = draw(S.values((out_features, in_features), "float64", -1.0, 1.0)).astype(np.float32)
+    bias = draw(st.one_of(st.none(), S.values((out_features,), "float64", -1.0, 1.0).map(
+        lambda b: b.astype(np.float32))))
+    return _dyn("", x.astype(dtype), weight, bias, draw(st.booleans()))
+
+
+register(Pair("quant.DynamicQuantizedLinear", AREA, call=_dynamic_call,
+              ref="reference.quant.linear:dynamic_linear_outputs", source="tiny.quant.linear:DynamicQuantizedLinear",
+              strategy=_dynamic_case, examples=_dynamic_examples, differentiable=False,
+              tolerance=DYNAMIC_TOLERANCE, tolerance_reason="1 float32 ulp: see DYNAMIC_TOLERANCE",
+              requires=("quant.DynamicQuantizedLinear",), max_examples=40))
