@@ -57,7 +57,7 @@ def _ties(scale: float, n: int = 12) -> np.ndarray:
 
 
 def _pt(label, x, scale, zero_point, dtype):
-    return Case((x, scale, zero_point, dtype), grad=(False,), label=label)
+    return Case((x, scale, zero_point, dtype), grad=(False,) * 4, label=label)
 
 
 def _per_tensor_examples(dtype):
@@ -110,7 +110,7 @@ def _per_tensor_case(draw, dtype):
     steps = draw(S.values(shape, "float64", -200.0, 200.0))
     halves = draw(st.booleans())   # many exact (k + 1/2) * scale values: ties
     steps = np.round(steps) + 0.5 if halves else steps
-    return Case(((steps * scale).astype(dtype), scale, zero_point, qdtype), grad=(False,))
+    return Case(((steps * scale).astype(dtype), scale, zero_point, qdtype), grad=(False,) * 4)
 
 
 register(Pair("quant.quantize_per_tensor", AREA, call=_per_tensor_call,
@@ -130,7 +130,7 @@ def _per_channel_call(lib, x, scales, zero_points, axis, dtype):
 
 
 def _pc(label, x, scales, zero_points, axis, dtype):
-    return Case((x, arr(scales, np.float64), arr(zero_points, np.int64), axis, dtype), grad=(False,) * 3,
+    return Case((x, arr(scales, np.float64), arr(zero_points, np.int64), axis, dtype), grad=(False,) * 5,
                 label=label)
 
 
@@ -178,7 +178,7 @@ def _per_channel_case(draw, dtype):
         steps = np.round(steps) + 0.5
     view = [1] * len(shape)
     view[axis] = channels
-    return Case(((steps * scales.reshape(view)).astype(dtype), scales, zero_points, axis, qdtype), grad=(False,) * 3)
+    return Case(((steps * scales.reshape(view)).astype(dtype), scales, zero_points, axis, qdtype), grad=(False,) * 5)
 
 
 register(Pair("quant.quantize_per_channel", AREA, call=_per_channel_call,

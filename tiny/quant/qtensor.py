@@ -33,6 +33,7 @@ class QuantizedTensor:
 
     def __init__(self, codes: np.ndarray, dtype: QDType, scales: np.ndarray, zero_points: np.ndarray,
                  axis: int | None = None) -> None:
+        codes = np.asarray(codes)   # 0-d results of NumPy ops are scalars
         if codes.dtype != dtype.storage:
             raise TypeError(f"QuantizedTensor: codes of dtype {codes.dtype}, {dtype} stores {dtype.storage}")
         self.codes = codes                    # (*shape) int8 / uint8 / int32
@@ -91,7 +92,7 @@ class QuantizedTensor:
         return Tensor(self.codes.copy())
 
     def dequantize(self) -> Tensor:
-        return Tensor(dequantize_array(self))
+        return Tensor(np.asarray(dequantize_array(self), np.float32))
 
     def _require(self, per_tensor: bool, what: str) -> None:
         if (self.axis is None) != per_tensor:
@@ -172,7 +173,7 @@ def quantize_per_tensor(input: Tensor, scale: float, zero_point: int, dtype) -> 
     zero_points = np.array([int(zero_point)], np.int64)
     _check_scales(op, scales)
     _check_zero_points(op, zero_points, qdtype)
-    codes = quantize_codes(x, scales, zero_points, qdtype.qmin, qdtype.qmax)
+    codes = quantize_codes(x, scales.reshape(()), zero_points.reshape(()), qdtype.qmin, qdtype.qmax)
     return QuantizedTensor(codes.astype(qdtype.storage), qdtype, scales, zero_points)
 
 
