@@ -14,17 +14,15 @@ import numpy as np
 
 import tiny
 from tiny import *  # noqa: F401,F403
-from tiny.quant.qtensor import QuantizedTensor, _check_input
+from tiny.quant.qtensor import QuantizedTensor, _check_input, _check_scales, _check_zero_points
 from tiny.quant.qtypes import to_qdtype
 
 
 def quantize_per_tensor(input, scale, zero_point, dtype):
     qdtype = to_qdtype(dtype, "quantize_per_tensor")
-    if not scale > 0:
-        raise ValueError("quantize_per_tensor: scale must be > 0")
-    if not qdtype.qmin <= zero_point <= qdtype.qmax:
-        raise RuntimeError("quantize_per_tensor: zero point out of range")
     x = _check_input("quantize_per_tensor", input)
+    _check_scales("quantize_per_tensor", np.array([float(scale)]))
+    _check_zero_points("quantize_per_tensor", np.array([int(zero_point)]), qdtype)
     shifted = x * (np.float32(1) / np.float32(scale)) + np.float32(zero_point)
     rounded = np.sign(shifted) * np.floor(np.abs(shifted) + 0.5)          # bug 1: half away from zero
     codes = np.clip(rounded, qdtype.qmin, qdtype.qmax).astype(qdtype.storage)
