@@ -30,25 +30,25 @@ def choose_qparams(x_min: float, x_max: float, qmin: int = 0, qmax: int = 255,
     # BEGIN SOLUTION
     if reduce_range:
         qmin, qmax = qmin // 2, qmax // 2
-    low, high = np.float32(min(x_min, 0.0)), np.float32(max(x_max, 0.0))
-    scale = (np.float64(high) - np.float64(low)) / (qmax - qmin)
-    with np.errstate(divide="ignore", over="ignore"):
-        if np.float32(scale) == 0 or np.isinf(np.float32(1) / np.float32(scale)):
+    low, high = float(np.float32(min(x_min, 0.0))), float(np.float32(max(x_max, 0.0)))   # float32 values
+    scale = (high - low) / (qmax - qmin)                                                # float64
+    scale32 = np.float32(scale)
+    with np.errstate(over="ignore"):
+        if scale32 == 0 or np.isinf(np.float32(1) / scale32):
             scale = 0.1
     if scale < SMALL_SCALE:
         factor = np.float32(SMALL_SCALE / np.float32(scale))
-        scale = np.float64(SMALL_SCALE)
+        scale = float(SMALL_SCALE)
         if low == 0:
-            high = np.float32(scale * (qmax - qmin))
+            high = float(np.float32(scale * (qmax - qmin)))
         elif high == 0:
-            low = np.float32(-scale * (qmax - qmin))
+            low = float(np.float32(-scale * (qmax - qmin)))
         else:
-            low, high = np.float32(low * factor), np.float32(high * factor)
-    scale = np.float64(scale)
+            low, high = float(np.float32(low * factor)), float(np.float32(high * factor))
     from_min, from_max = qmin - low / scale, qmax - high / scale
     error_min, error_max = abs(qmin) - abs(low / scale), abs(qmax) - abs(high / scale)
     initial = from_min if error_min < error_max else from_max
-    zero_point = qmin if initial < qmin else qmax if initial > qmax else int(np.rint(initial))
+    zero_point = qmin if initial < qmin else qmax if initial > qmax else int(round(initial))
     return float(scale), zero_point
     # END SOLUTION
 

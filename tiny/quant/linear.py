@@ -36,25 +36,34 @@ EXACT_FLOAT32 = 2 ** 24
 
 
 def quantize_activations(x: np.ndarray, scale: float, zero_point: int, qmin: int, qmax: int) -> np.ndarray:
-    """x (R, K) float32 -> codes (R, K) as float64: nearbyint(float32(x * inv_scale + zp)) with one rounding.
+    """x (R, K) float32 -> centered codes xq - zp (R, K) as float32 (exact small integers), where
+    xq = clamp(nearbyint(float32(x * inv_scale + zp)), qmin, qmax) with one rounding of the fused multiply-add.
     The product of two float32 is exact in float64, so float64 then float32 emulates the fused multiply-add
     (up to a double rounding when the float64 sum itself is inexact, which needs |zp| >> |x * inv_scale|)."""
     # BEGIN SOLUTION
-    inv_scale = np.float32(1.0) / np.float32(scale)
-    shifted = (x.astype(np.float64) * np.float64(inv_scale) + zero_point).astype(np.float32)
-    return np.clip(np.rint(shifted).astype(np.float64), qmin, qmax)
+    inv_scale = float(np.float32(1.0) / np.float32(scale))
+    shifted = x.astype(np.float64)
+    shifted *= inv_scale
+    shifted += zero_point
+    codes = shifted.astype(np.float32)
+    np.rint(codes, out=codes)
+    np.clip(codes, qmin, qmax, out=codes)
+    codes -= np.float32(zero_point)
+    return codes
     # END SOLUTION
 
 
-def int_linear(centered: np.ndarray, weight_codes: np.ndarray, weight_zero_points: np.ndarray) -> np.ndarray:
-    """centered (R, K) integer-valued float32, weight codes (N, K) int8, zero points (N,) -> exact acc (R, N)
-    as float32 (float32(acc) as torch's requantization converts it)."""
+def int_linear(centered: np.ndarray, weight_codes: np.ndarray, weight_zero_points: np.ndarray | None,
+               bound: float) -> np.ndarray:
+    """centered (R, K) integer-valued float32, weight codes (N, K) int8, zero points (N,) float32 or None (all
+    zero) -> the exact accumulator (R, N) as float32 (float32(acc), as torch's requantization converts it).
+    `bound` is an upper bound of every |partial sum| known in advance (K * max|xq - zp| * max|wq - zp_w|)."""
     # BEGIN SOLUTION
     weight = weight_codes.astype(np.float32)                          # (N, K), exact
-    if weight_zero_points.any():
-        weight -= weight_zero_points.astype(np.float32)[:, None]
-    weight_bound = 128.0 if not weight_zero_points.any() else 255.0
-    bound = float(np.abs(centered).sum(axis=1).max(initial=0.0)) * weight_bound
+    if weight_zero_points is not None:
+        weight -= weight_zero_points[:, None]
+    if bound >= EXACT_FLOAT32:   # the a-priori bound is too loose: bound this input's rows instead
+        bound = float(np.abs(centered).sum(axis=1).max(initial=0.0)) * float(np.abs(weight).max(initial=0.0))
     if bound < EXACT_FLOAT32:
         return centered @ weight.T                                     # every partial sum exact
     return (centered.astype(np.float64) @ weight.T.astype(np.float64)).astype(np.float32)
@@ -63,12 +72,16 @@ def int_linear(centered: np.ndarray, weight_codes: np.ndarray, weight_zero_point
 
 def requantize_float(acc: np.ndarray, input_scale: float, weight_scales: np.ndarray,
                      bias: np.ndarray | None) -> np.ndarray:
-    """acc (R, N) float32 -> (R, N) float32: fma(acc, float32(s_x * s_w[j]), bias[j]), rounded once."""
+    """acc (R, N) float32, weight_scales (N,) float32 -> (R, N) float32: fma(acc, float32(s_x * s_w[j]), bias[j]),
+    rounded once (a float32 product is exact in float64)."""
     # BEGIN SOLUTION
-    multiplier = (np.float32(input_scale) * weight_scales.astype(np.float32)).astype(np.float32)   # (N,)
+    multiplier = np.float32(input_scale) * weight_scales                                  # (N,) float32
     if bias is None:
         return acc * multiplier
-    return (acc.astype(np.float64) * multiplier + bias.astype(np.float64)).astype(np.float32)
+    out = acc.astype(np.float64)
+    out *= multiplier
+    out += bias
+    return out.astype(np.float32)
     # END SOLUTION
 
 
@@ -104,10 +117,19 @@ class _Int8Linear(Module):
         return QuantizedTensor(self.qweight.data, qint8, self.weight_scale.data, self.weight_zero_point.data,
                                axis=self.weight_axis)
 
-    def _weight_scales(self) -> tuple[np.ndarray, np.ndarray]:
-        """(scale, zero point) per output row, (N,) each."""
-        n = self.out_features
-        return (np.broadcast_to(self.weight_scale.data, (n,)), np.broadcast_to(self.weight_zero_point.data, (n,)))
+    def _weight_qparams(self) -> tuple[np.ndarray, np.ndarray | None, float]:
+        """(scale per output row as float32 (N,), zero points as float32 (N,) or None when all are 0, the largest
+        |weight code - zero point|). Derived from the buffers and recomputed when a buffer is replaced (the key is
+        the arrays' ids, so load_state_dict, which assigns new arrays, refreshes it)."""
+        key = (id(self.qweight.data), id(self.weight_scale.data), id(self.weight_zero_point.data))
+        if self.__dict__.get("_qparams_key") != key:
+            n = self.out_features
+            scales = np.broadcast_to(self.weight_scale.data, (n,)).astype(np.float32)
+            zero_points = np.broadcast_to(self.weight_zero_point.data, (n,)).astype(np.float32)
+            largest = 128.0 if not zero_points.any() else 255.0
+            self.__dict__["_qparams"] = (scales, zero_points if zero_points.any() else None, largest)
+            self.__dict__["_qparams_key"] = key
+        return self.__dict__["_qparams"]
 
     def _input_qparams(self, rows: np.ndarray) -> tuple[float, int, int, int]:
         raise NotImplementedError
@@ -119,10 +141,10 @@ class _Int8Linear(Module):
         if rows.shape[0] == 0:
             return np.zeros(x.shape[:-1] + (self.out_features,), np.float32)
         scale, zero_point, qmin, qmax = self._input_qparams(rows)
-        codes = quantize_activations(rows, scale, zero_point, qmin, qmax)
-        centered = (codes - zero_point).astype(np.float32)                          # (R, K), |.| <= 255
-        weight_scales, weight_zero_points = self._weight_scales()
-        acc = int_linear(centered, self.qweight.data, weight_zero_points)           # (R, N)
+        centered = quantize_activations(rows, scale, zero_point, qmin, qmax)       # (R, K), |.| <= 255
+        weight_scales, weight_zero_points, largest_weight = self._weight_qparams()
+        bound = self.in_features * max(qmax - zero_point, zero_point - qmin) * largest_weight
+        acc = int_linear(centered, self.qweight.data, weight_zero_points, bound)    # (R, N)
         bias = None if self.bias is None else self.bias.data
         return requantize_float(acc, scale, weight_scales, bias).reshape(x.shape[:-1] + (self.out_features,))
 
