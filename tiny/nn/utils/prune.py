@@ -183,9 +183,11 @@ class RandomUnstructured(BasePruningMethod):
     def compute_mask(self, t, default_mask):
         count = _nparams_to_prune(self.amount, t.size)
         mask = default_mask.copy()
+        # BEGIN SOLUTION
         if count:
             draws = default_generator().random(t.size)
             mask.reshape(-1)[np.argpartition(-draws, count - 1)[:count]] = 0
+        # END SOLUTION
         return mask
 
     @classmethod
