@@ -18,12 +18,25 @@ def test_compression_milestone_quick_run(tmp_path):
     assert 0.0 <= result.metrics["fp32 teacher"] <= 1.0
 
 
-def test_int8_decoder_equals_uncached_generation():
+def test_int8_decoder_matches_tiny_fp32_and_torch_int8_cached_generation():
+    """fp32: the decoder equals tiny's generate. INT8: the activation qparams come from each call's rows (the
+    prefill, then one row per step), so the reference is torch's INT8 model generating with its KV cache."""
+    import torch
+    from torch.ao.quantization import quantize_dynamic
+
+    from reference.generation import generate as torch_generate
+    from reference.models.gpt import GPT as TorchGPT
+    from reference.models.gpt import GPTConfig as TorchGPTConfig
     from tiny.generation import generate
     from tiny.models import GPT, GPTConfig
+    config = dict(vocab_size=23, d_model=32, n_layer=2, n_head=2, context_length=24)
     tiny.manual_seed(0)
-    model = GPT(GPTConfig(vocab_size=23, d_model=16, n_layer=2, n_head=2, context_length=24)).eval()
-    idx = np.random.default_rng(0).integers(0, 23, (2, 5))
-    for candidate in (model, tiny.quant.quantize_dynamic(model)):
-        want = generate(candidate, tiny.tensor(idx), 10, temperature=0, use_cache=False).data
-        np.testing.assert_array_equal(Int8Decoder(candidate).generate(idx, 10), want)
+    model = GPT(GPTConfig(**config)).eval()
+    idx = np.random.default_rng(0).integers(0, 23, (1, 5))
+    want = generate(model, tiny.tensor(idx), 12, temperature=0).data
+    np.testing.assert_array_equal(Int8Decoder(model).generate(idx, 12), want)
+    reference = TorchGPT(TorchGPTConfig(**config)).eval()
+    reference.load_state_dict({k: torch.from_numpy(v.data.copy()) for k, v in model.state_dict().items()})
+    torch_int8 = quantize_dynamic(reference, {torch.nn.Linear}, dtype=torch.qint8)
+    want = torch_generate(torch_int8, torch.from_numpy(idx), 12, temperature=0).numpy()
+    np.testing.assert_array_equal(Int8Decoder(tiny.quant.quantize_dynamic(model)).generate(idx, 12), want)
