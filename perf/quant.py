@@ -32,15 +32,17 @@ BATCHES = (1, 16, 256)
 GPT_CONFIGS = ("small", "medium")
 SEQUENCE, PROMPT, NEW_TOKENS = 128, 16, 64
 VARIANTS = ("tiny fp32", "tiny int8", "torch fp32", "torch int8")
-FULL = {"train_images": 20000, "repeats": 5, "configs": GPT_CONFIGS, "new_tokens": NEW_TOKENS, "sequence": SEQUENCE}
-QUICK = {"train_images": 2000, "repeats": 2, "configs": ("tiny",), "new_tokens": 16, "sequence": 32}
+FULL = {"train_images": 20000, "test_images": None, "repeats": 5, "configs": GPT_CONFIGS, "new_tokens": NEW_TOKENS,
+        "sequence": SEQUENCE, "loop_budget": 0.2}
+QUICK = {"train_images": 2000, "test_images": 2000, "repeats": 2, "configs": ("tiny",), "new_tokens": 16,
+         "sequence": 32, "loop_budget": 0.02}
 
 
 # ----- models ---------------------------------------------------------------------------------------------------
-def mnist_data(train_images: int):
+def mnist_data(train_images: int, test_images: int | None):
     import numpy as np
     from milestones.compression import load_data, Setup
-    data, name = load_data(Setup(train=train_images, test=None, epochs=1, finetune_epochs=0), seed=0)
+    data, name = load_data(Setup(train=train_images, test=test_images, epochs=1, finetune_epochs=0), seed=0)
     if data["train"][0].shape[1] != MLP_SIZES[0]:
         sizes = [data["train"][0].shape[1]] + MLP_SIZES[1:]
     else:
@@ -127,7 +129,7 @@ def loop_count(seconds_per_call: float, budget: float = 0.2) -> int:
 def measure_mlp(settings: dict, progress) -> dict:
     import time
     import tiny
-    data, dataset, sizes, np = mnist_data(settings["train_images"])
+    data, dataset, sizes, np = mnist_data(settings["train_images"], settings["test_images"])
     progress(f"[perf quant] training the MLP {sizes} on {dataset}")
     model = trained_mlp(data, sizes)
     reference = torch_mlp(model)
@@ -154,7 +156,7 @@ def measure_mlp(settings: dict, progress) -> dict:
         for name, fn in functions.items():
             start = time.perf_counter()
             fn()
-            loops[name] = loop_count(time.perf_counter() - start)
+            loops[name] = loop_count(time.perf_counter() - start, settings["loop_budget"])
         latency[batch] = interleaved(functions, settings["repeats"], loops)
     return {"dataset": dataset, "sizes": sizes, "test_images": int(len(y_test)), "quality": quality,
             "bytes": sizes_bytes, "latency": latency}
