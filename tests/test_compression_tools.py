@@ -40,3 +40,17 @@ def test_int8_decoder_matches_tiny_fp32_and_torch_int8_cached_generation():
     torch_int8 = quantize_dynamic(reference, {torch.nn.Linear}, dtype=torch.qint8)
     want = torch_generate(torch_int8, torch.from_numpy(idx), 12, temperature=0).numpy()
     np.testing.assert_array_equal(Int8Decoder(tiny.quant.quantize_dynamic(model)).generate(idx, 12), want)
+
+
+def test_quantized_state_dict_round_trip():
+    """A quantized model's state_dict (int8 codes, scales, zero points, biases) loads into another quantized
+    model of the same shape, which then computes the same outputs (the cached per-row qparams refresh)."""
+    from tiny import nn
+    tiny.manual_seed(1)
+    first = tiny.quant.quantize_dynamic(nn.Sequential(nn.Linear(6, 5), nn.ReLU(), nn.Linear(5, 3)))
+    second = tiny.quant.quantize_dynamic(nn.Sequential(nn.Linear(6, 5), nn.ReLU(), nn.Linear(5, 3)))
+    x = tiny.randn(4, 6)
+    second(x)                                  # fills the cache with the old weights' qparams
+    second.load_state_dict(first.state_dict())
+    assert first.state_dict()["0.qweight"].dtype == tiny.int8
+    np.testing.assert_array_equal(second(x).data, first(x).data)

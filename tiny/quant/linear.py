@@ -119,10 +119,12 @@ class _Int8Linear(Module):
 
     def _weight_qparams(self) -> tuple[np.ndarray, np.ndarray | None, float]:
         """(scale per output row as float32 (N,), zero points as float32 (N,) or None when all are 0, the largest
-        |weight code - zero point|). Derived from the buffers and recomputed when a buffer is replaced (the key is
-        the arrays' ids, so load_state_dict, which assigns new arrays, refreshes it)."""
-        key = (id(self.qweight.data), id(self.weight_scale.data), id(self.weight_zero_point.data))
-        if self.__dict__.get("_qparams_key") != key:
+        |weight code - zero point|). Derived from the buffers and recomputed when a buffer array is replaced
+        (load_state_dict and set_weight_bias assign new arrays); the key holds the arrays themselves, so an id
+        cannot be reused by another array while it is cached."""
+        key = (self.qweight.data, self.weight_scale.data, self.weight_zero_point.data)
+        cached = self.__dict__.get("_qparams_key")
+        if cached is None or any(a is not b for a, b in zip(cached, key)):
             n = self.out_features
             scales = np.broadcast_to(self.weight_scale.data, (n,)).astype(np.float32)
             zero_points = np.broadcast_to(self.weight_zero_point.data, (n,)).astype(np.float32)
