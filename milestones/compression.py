@@ -132,7 +132,8 @@ def run(options: RunOptions) -> MilestoneResult:
         results[label] = (accuracy(quantized, data["test"]), tiny.quant.model_size_bytes(quantized))
     calibration = [tiny.tensor(data["train"][0][i:i + 256]) for i in range(0, 1024, 256)]
     static = tiny.quant.quantize_static(teacher, calibration)
-    results["INT8 static (4 calibration batches)"] = (accuracy(static, data["test"]), tiny.quant.model_size_bytes(static))
+    results["INT8 static (4 calibration batches)"] = (accuracy(static, data["test"]),
+                                                      tiny.quant.model_size_bytes(static))
     sparsities = {}
     for amount in (0.5, 0.9):
         pruned, weights = pruned_copy(teacher, amount)

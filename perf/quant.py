@@ -356,8 +356,8 @@ def goals(result: dict) -> str:
         ratio = lat[batch]["tiny int8"]["median"] / lat[batch]["torch int8"]["median"]
         lines.append(f"- MLP batch {batch}: tiny INT8 / torch INT8 latency = {ratio:.2f}x (goal <= {limit})")
     tq, oq = mlp["quality"]["tiny int8"], mlp["quality"]["torch int8"]
-    lines.append(f"- MLP max |dlogit| vs fp32: tiny {tq['max_abs_logit_delta']:.2e}, torch {oq['max_abs_logit_delta']:.2e} "
-                 "(goal: tiny <= torch)")
+    lines.append(f"- MLP max |dlogit| vs fp32: tiny {tq['max_abs_logit_delta']:.2e}, "
+                 f"torch {oq['max_abs_logit_delta']:.2e} (goal: tiny <= torch)")
     for entry in result["gpt"]:
         rate = entry["tokens_per_s"]["tiny int8"]["median"] / entry["tokens_per_s"]["torch int8"]["median"]
         lines.append(f"- GPT {entry['config']}: tiny INT8 / torch INT8 cached tokens/s = {rate:.2f}x (goal >= 1.5)")

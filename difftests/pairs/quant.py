@@ -33,8 +33,8 @@ COVERED_ELSEWHERE = {
     "quant.calculate_qmin_qmax": "used by every observer of the observer pair (reduce_range, custom ranges)",
     "quant.quantize_dynamic": "difftests/test_quant.py: a nested MLP vs torch.ao quantize_dynamic (outputs, state_dict "
                               "int8, tree walk, original untouched)",
-    "quant.quantize_static": "difftests/test_quant.py: calibrated qparams equal torch's observers; outputs vs a float64 "
-                             "torch computation of the same integer model",
+    "quant.quantize_static": "difftests/test_quant.py: calibrated qparams equal torch's observers; outputs vs a "
+                             "float64 torch computation of the same integer model",
     "quant.QuantizedLinear": "difftests/test_quant.py (built by quantize_static)",
     "quant.model_size_bytes": "difftests/test_quant.py: equal to the bytes of codes, biases, scales and zero points",
 }

@@ -30,7 +30,8 @@ def training(lib, weight: np.ndarray, bias: np.ndarray, x: np.ndarray, upstream:
     sparsity = float(prune.sparsity(layer))
     prune.remove(layer, "weight")
     return {"pruned_before": before, "grad_orig": grad_orig, "out_after_step": after_step,
-            "weight_after_step": weight_after, "sparsity": sparsity, "pruned_after_remove": bool(prune.is_pruned(layer)),
+            "weight_after_step": weight_after, "sparsity": sparsity,
+            "pruned_after_remove": bool(prune.is_pruned(layer)),
             "keys_after_remove": sorted(layer.state_dict()), "param_names": [n for n, _ in layer.named_parameters()]}
 
 
