@@ -28,6 +28,8 @@ AREA_FILES = {
     "attention": ["nn/attention.py"],
     "gpt": ["models/gpt.py"],
     "generation": ["generation/*.py"],
+    "quant": ["quant/*.py"],
+    "prune": ["nn/utils/prune.py", "nn/utils/distill.py", "nn/utils/low_rank.py"],
 }
 REGION = re.compile(rf"^(?P<pad>[ \t]*){re.escape(BEGIN)}\n(?P<body>.*?)^(?P=pad){re.escape(END)}\n",
                     re.MULTILINE | re.DOTALL)

@@ -11,7 +11,7 @@ from milestones.common import MilestoneResult, RunOptions, blas_threads
 
 __all__ = ["Milestone", "register", "milestones", "get", "run", "MILESTONE_MODULES"]
 
-MILESTONE_MODULES = ("milestones.transformer_2017", "milestones.char_gpt")
+MILESTONE_MODULES = ("milestones.transformer_2017", "milestones.char_gpt", "milestones.compression")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from difftests.registry import PAIR_MODULES, all_pairs
 OPERATORS = ["__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
              "__rtruediv__", "__pow__", "__rpow__", "__neg__", "__matmul__", "__eq__", "__ne__", "__lt__",
              "__le__", "__gt__", "__ge__", "__getitem__"]
-SUBMODULES = {"autograd", "data", "generation", "models", "nn", "optim", "text"}
+SUBMODULES = {"autograd", "data", "generation", "models", "nn", "optim", "quant", "text"}
 
 
 def _public(module, prefix: str) -> set[str]:
@@ -36,6 +36,8 @@ def public_names() -> set[str]:
     names |= _public(tiny.data.datasets, "data.datasets.")
     names |= _public(tiny.text, "text.")
     names |= _public(tiny.models, "models.")
+    if hasattr(tiny, "quant"):
+        names |= _public(tiny.quant, "quant.")
     if hasattr(tiny, "generation"):
         names |= _public(tiny.generation, "generation.")
     scheduler = getattr(tiny.optim, "lr_scheduler", None)

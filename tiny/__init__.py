@@ -14,7 +14,9 @@ from tiny.ops.unary import abs, clamp, exp, log, relu, sigmoid, sqrt, tanh
 from tiny.random import manual_seed
 from tiny.tensor import Tensor
 
-from tiny import autograd, data, generation, models, nn, optim, text  # noqa: E402  (submodules as attributes, like torch.nn)
+from tiny import autograd, data, generation, models, nn, optim, quant, text  # noqa: E402  (submodules as attributes, like torch.nn)
+from tiny.quant import (dequantize, per_channel_affine, per_channel_symmetric, per_tensor_affine,  # noqa: E402
+                        per_tensor_symmetric, qint8, qint32, quantize_per_channel, quantize_per_tensor, quint8)
 
 bool = bool_  # torch spells it tiny.bool  # noqa: A001
 float = float32  # noqa: A001
@@ -32,4 +34,6 @@ __all__ = [
     "sum", "mean", "var", "max", "min", "argmax", "argmin",
     "reshape", "transpose", "permute", "unsqueeze", "squeeze", "flatten",
     "cat", "stack", "where", "masked_fill", "autograd", "data", "generation", "models", "nn", "optim", "text",
+    "quant", "qint8", "quint8", "qint32", "per_tensor_affine", "per_tensor_symmetric", "per_channel_affine",
+    "per_channel_symmetric", "quantize_per_tensor", "quantize_per_channel", "dequantize",
 ]

@@ -23,6 +23,7 @@ class Module:
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
         object.__setattr__(self, "training", True)
 
     # ----- registration ---------------------------------------------------------------------
@@ -239,7 +240,18 @@ class Module:
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
+    def register_forward_pre_hook(self, hook: Callable) -> "RemovableHandle":
+        """hook(module, args) runs before every forward; returning a value replaces the positional args (a tuple,
+        or a single value wrapped into one), as in torch. Returns a handle whose remove() unregisters it."""
+        handle = RemovableHandle(self._forward_pre_hooks)
+        self._forward_pre_hooks[handle.id] = hook
+        return handle
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        for hook in list(self.__dict__.get("_forward_pre_hooks", {}).values()):
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
         return self.forward(*args, **kwargs)
 
     def extra_repr(self) -> str:
@@ -254,6 +266,20 @@ class Module:
 
     def __dir__(self):
         return list(super().__dir__()) + list(self._parameters) + list(self._buffers) + list(self._modules)
+
+
+class RemovableHandle:
+    """Returned by register_forward_pre_hook; remove() takes the hook out (idempotent)."""
+
+    _next_id = 0
+
+    def __init__(self, hooks: OrderedDict) -> None:
+        self.hooks = hooks
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self) -> None:
+        self.hooks.pop(self.id, None)
 
 
 def _fits(registry: dict, value: Any, module: Module) -> bool:
