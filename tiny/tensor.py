@@ -186,7 +186,7 @@ class Tensor:
     def add(self, other, *, alpha=1): return arithmetic.add(self, other, alpha=alpha)
     def sub(self, other, *, alpha=1): return arithmetic.sub(self, other, alpha=alpha)
     def mul(self, other): return arithmetic.mul(self, other)
-    def div(self, other): return arithmetic.div(self, other)
+    def div(self, other, *, rounding_mode=None): return arithmetic.div(self, other, rounding_mode=rounding_mode)
     def pow(self, exponent): return arithmetic.pow(self, exponent)
     def neg(self): return arithmetic.neg(self)
     def matmul(self, other): return matmul_op.matmul(self, other)
@@ -217,10 +217,15 @@ class Tensor:
     def sigmoid(self): return unary.sigmoid(self)
     def relu(self): return unary.relu(self)
     def clamp(self, min=None, max=None): return unary.clamp(self, min, max)
+    def clamp_min(self, min): return unary.clamp_min(self, min)
+    def clamp_max(self, max): return unary.clamp_max(self, max)
 
     # ----- reductions -----------------------------------------------------------------------
-    def sum(self, dim=None, keepdim: bool = False): return reduce.sum(self, dim, keepdim)
-    def mean(self, dim=None, keepdim: bool = False): return reduce.mean(self, dim, keepdim)
+    def sum(self, dim=None, keepdim: bool = False, *, dtype=None): return reduce.sum(self, dim, keepdim, dtype=dtype)
+    def mean(self, dim=None, keepdim: bool = False, *, dtype=None): return reduce.mean(self, dim, keepdim, dtype=dtype)
+
+    def std(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+        return reduce.std(self, dim, unbiased, keepdim, correction=correction)
 
     def var(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
         return reduce.var(self, dim, unbiased, keepdim, correction=correction)
