@@ -201,9 +201,13 @@ def outcome_from_reply(reply: dict) -> Outcome:
         params = reply.get("param_grads") or {}
         if not isinstance(params, dict) or not all(v is None or isinstance(v, np.ndarray) for v in params.values()):
             raise TypeError("bad param_grads")
+        warned = reply.get("warnings") or []
+        if not isinstance(warned, list) or not all(isinstance(w, str) for w in warned):
+            raise TypeError("bad warnings field")
         return Outcome(outputs=arrays(reply.get("outputs", []), allow_none=False),
                        grads=arrays(reply.get("grads", [])), param_grads=params,
-                       error=error(reply.get("error")), backward_error=error(reply.get("backward_error")))
+                       error=error(reply.get("error")), backward_error=error(reply.get("backward_error")),
+                       warnings=warned)
     except TypeError as exc:
         return Outcome(crashed=f"malformed reply from the worker ({exc})")
 

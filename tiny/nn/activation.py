@@ -163,8 +163,8 @@ class SiluFunction(Function):
     @staticmethod
     def forward(ctx, x):
         # BEGIN SOLUTION
-        with np.errstate(over="ignore"):  # exp(-x) = inf for x << 0 gives sigmoid 0, not nan
-            sig = 1 / (1 + np.exp(-x))
+        e = np.exp(-np.abs(x))  # never overflows (1 / (1 + exp(-x)) does for x << 0)
+        sig = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
         ctx.save_for_backward(x, sig)
         return x * sig
         # END SOLUTION
