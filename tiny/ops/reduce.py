@@ -210,7 +210,7 @@ def _variance(op: str, function: type, input, dim, unbiased, keepdim, correction
     if unbiased is not None and not isinstance(unbiased, (bool, np.bool_)):
         raise TypeError(f"{op}: unbiased must be a bool, got {type(unbiased).__name__}")
     if unbiased is not None and correction is not None:
-        raise RuntimeError(f"{op}: cannot specify both unbiased and correction")
+        raise TypeError(f"{op}: cannot specify both unbiased ({unbiased!r}) and correction ({correction!r})")
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
     dims = normalize_dims(op, dim, input.data.ndim)
