@@ -258,6 +258,9 @@ def grad_mode_restored(lib):
         observed["set_grad_enabled(False) as a function"] = bool(lib.is_grad_enabled())
         lib.set_grad_enabled(True)
         observed["set_grad_enabled(True) as a function"] = bool(lib.is_grad_enabled())
+        leaf = lib.tensor([1.0, -2.0], requires_grad=True)  # after all that, ops record a graph again
+        (leaf * leaf).sum().backward()
+        observed["gradient after the blocks"] = values(leaf.grad).tolist()
     finally:
         lib.set_grad_enabled(True)
     return observed
