@@ -45,6 +45,7 @@ def run(argv: list[str]) -> int:
     parser.add_argument("--case-timeout", type=float, default=20.0,
                         help="seconds an isolated case may take (default 20)")
     args = parser.parse_args(argv)
+    _validate(parser, args)
 
     from difftests.executor import make_executor
     from difftests.grading import DEFAULT_WEIGHTS, load_weights
@@ -140,6 +141,26 @@ def _finish(args, outputs, collector, weights, load_error: str | None, code: int
     return 0 if ok else INCOMPLETE if not outputs.complete else 2 if load_error else 1
 
 
+def _validate(parser, args) -> None:
+    """Bad options are usage errors (exit 2) before anything runs: a zero timeout would fail every case of a
+    correct submission, and a misspelt area or pair would grade nothing."""
+    import difflib
+    import math
+
+    from difftests.registry import AREAS, all_pairs
+    if not (math.isfinite(args.case_timeout) and args.case_timeout > 0):
+        parser.error(f"--case-timeout must be a positive number of seconds, got {args.case_timeout:g}")
+    if args.workers != "auto" and not (args.workers.isdigit()):
+        parser.error(f"-n must be 'auto' or a number of workers >= 0, got {args.workers!r}")
+    names = {pair.name for pair in all_pairs()}
+    for flag, given, known in (("--area", args.area or [], set(AREAS)), ("--pair", args.pair or [], names)):
+        for name in given:
+            if name not in known:
+                close = difflib.get_close_matches(name, sorted(known), n=3)
+                parser.error(f"{flag} {name!r} is unknown" + (f"; did you mean {', '.join(close)}?" if close else
+                                                              f"; known: {', '.join(sorted(known))[:300]}"))
+
+
 def list_pairs() -> int:
     from tabulate import tabulate
 
@@ -159,7 +180,11 @@ def main(argv: list[str] | None = None) -> int:
             print("usage: python -m difftests show PAIR_NAME  (names: python -m difftests list)", file=sys.stderr)
             return 2
         from difftests.show import show
-        return show(argv[1])
+        try:
+            return show(argv[1])
+        except KeyError as exc:
+            print(f"error: {exc.args[0]}", file=sys.stderr)
+            return 2
     if argv[:1] == ["skeleton"]:
         from difftests.skeleton import main as skeleton_main
         return skeleton_main(argv[1:])

@@ -23,6 +23,8 @@ class Mismatch:
     def text(self) -> str:
         if self.reason == "error":
             return f"{self.what} raised {self.got}; torch computes the gradients"
+        if self.reason == "warning":
+            return f"numerical warning: the implementation emitted {self.got} where torch computes finite values"
         if self.reason != "values":
             return f"{self.what}: {self.reason} differ — got {self.got}, torch {self.want}"
         return (f"{self.what}: max abs err {self.max_abs:.3g}, max rel err {self.max_rel:.3g} at index "
@@ -122,11 +124,22 @@ def compare_outcomes(case: Case, want: Outcome, got: Outcome, tol: Callable[[str
             result.mismatches.append(Mismatch("backward", "error", got=got.backward_error[1]))
         else:
             _compare_gradients(case, want, got, tol, result)
+    _numerical_warning(want, got, result)
     if result.mismatches:
         result.status = "failed"
         result.message = "; ".join(m.text() for m in result.mismatches)
         result.hint = hint_for(case, result.mismatches, got, want)
     return result
+
+
+def _numerical_warning(want: Outcome, got: Outcome, result: CaseResult) -> None:
+    """Failure kind "numerical warning": the implementation warned (overflow, invalid value) while torch
+    computed finite outputs and gradients without warning — values may coincide after the overflow, the
+    formula is still unstable (1 / (1 + exp(-x)) at x = -1000)."""
+    finite = all(np.all(np.isfinite(a)) for a in [*want.outputs, *(g for g in want.grads if g is not None)]
+                 if a.dtype.kind in "fc")
+    if got.warnings and not want.warnings and finite:
+        result.mismatches.append(Mismatch("numerical warning", "warning", got="; ".join(got.warnings)))
 
 
 def _compare_gradients(case: Case, want: Outcome, got: Outcome, tol: Callable[[str], tuple],
@@ -167,6 +180,9 @@ def hint_for(case: Case, mismatches: list, got: Outcome, want: Outcome) -> str:
     forward_ok = not any(m.what.startswith("output") for m in mismatches)
     if first.what == "backward":
         return "forward matches; backward raised — see the message"
+    if first.reason == "warning":
+        return ("numerical warning: rewrite the formula so it cannot overflow (e.g. exp(-|x|), log1p, the "
+                "max-shift of logsumexp) instead of relying on inf/nan rounding back to the right value")
     if first.reason == "presence":
         return f"forward matches, but {first.what} is missing: is the input connected to the graph?"
     if first.reason == "dtype":

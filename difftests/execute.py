@@ -7,6 +7,8 @@ function with `reference_side.torch_backend()`.
 from __future__ import annotations
 
 import traceback
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -40,6 +42,7 @@ class Outcome:
     backward_error: tuple | None = None
     not_implemented: str | None = None
     crashed: str | None = None                     # the worker died or hung on this case
+    warnings: list = field(default_factory=list)   # NumPy overflow/invalid/divide RuntimeWarnings, as text
 
     @property
     def raised(self) -> bool:
@@ -71,9 +74,34 @@ def _split_params(result: Any) -> tuple[Any, dict]:
     return result, {}
 
 
+NUMERICAL_WARNINGS = ("overflow", "invalid value", "divide by zero")
+
+
+@contextmanager
+def _numerical_warnings(outcome: Outcome):
+    """Record the RuntimeWarnings NumPy emits for overflow, invalid values and division by zero (each once)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
+        try:
+            yield
+        finally:
+            for w in caught:
+                text = f"{w.category.__name__}: {w.message}"
+                if issubclass(w.category, RuntimeWarning) and any(k in str(w.message) for k in NUMERICAL_WARNINGS) \
+                        and text not in outcome.warnings:
+                    outcome.warnings.append(text)
+
+
 def run_case(backend: Backend, case: Case, upstream: list | None) -> Outcome:
-    """Forward; then, if `upstream` holds a gradient per output (None = not differentiable), backward."""
+    """Forward; then, if `upstream` holds a gradient per output (None = not differentiable), backward.
+    Numerical RuntimeWarnings raised on the way are recorded in `outcome.warnings`."""
     outcome = Outcome()
+    with _numerical_warnings(outcome):
+        _run_case(backend, case, upstream, outcome)
+    return outcome
+
+
+def _run_case(backend: Backend, case: Case, upstream: list | None, outcome: Outcome) -> Outcome:
     wants_grad = case.requires_grad()
     try:
         tensors = [backend.to_tensor(np.asarray(a), rg) if isinstance(a, (np.ndarray, np.generic)) else a

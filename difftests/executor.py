@@ -289,9 +289,13 @@ def outcome_from_reply(reply: dict, n_args: int | None = None) -> Outcome:
         grads = arrays(reply.get("grads", []))
         if grads and n_args is not None and len(grads) != n_args:
             raise TypeError(f"{len(grads)} gradients for {n_args} inputs")
+        warned = reply.get("warnings") or []
+        if not isinstance(warned, list) or not all(isinstance(w, str) for w in warned):
+            raise TypeError("bad warnings field")
         return Outcome(outputs=arrays(reply.get("outputs", []), allow_none=False), grads=grads,
                        param_grads=params, error=error(reply.get("error")),
-                       backward_error=error(reply.get("backward_error")))
+                       backward_error=error(reply.get("backward_error")),
+                       warnings=[wire.clean_text(w) for w in warned[:8]])
     except TypeError as exc:
         return Outcome(crashed=f"malformed reply from the worker ({exc})")
 

@@ -124,3 +124,38 @@ def test_unused_branch_and_shared_subexpression(observe):
     shared = x.sigmoid()
     (shared * shared + shared).mean().backward()
     close(observe("autograd.shared_subexpression", x=X)["grad"], x.grad.numpy())
+
+
+# ----- in-place writes, version counters, grad mode after an exception ----------------------------------------
+def _torch_side(name: str, **inputs):
+    """The same scenario function, run on torch (it only uses names both libraries share)."""
+    from difftests.scenarios import SCENARIOS
+    return SCENARIOS[name](torch, **inputs)
+
+
+def test_in_place_writes_into_saved_values_raise_like_torch(observe):
+    got = observe("autograd.in_place", x=X)
+    want = _torch_side("autograd.in_place", x=X)
+    assert set(got) == set(want)
+    for case, theirs in want.items():
+        mine = got[case]
+        if raised_class(theirs) is not None:
+            assert raised_class(mine) == raised_class(theirs), \
+                f"{case}: torch raises {theirs['__raised__'][1]!r}; got {mine if raised_class(mine) else 'a result'}"
+            their_message, my_message = theirs["__raised__"][1], mine["__raised__"][1]
+            for phrase in ("modified by an inplace operation", "is at version 1; expected version 0 instead",
+                           "leaf Variable that requires grad is being used in an in-place operation"):
+                if phrase in their_message:
+                    assert phrase in my_message, f"{case}: the message should say {phrase!r}: {my_message}"
+        elif case == "versions":
+            assert mine == theirs, f"_version after zero_ and a write through detach(): {mine}, torch {theirs}"
+        else:
+            assert raised_class(mine) is None, f"{case}: torch computes a result; got {mine}"
+            close(mine, theirs)
+
+
+def test_grad_mode_is_restored_when_the_block_raises(observe):
+    got = observe("autograd.grad_mode_restored")
+    want = _torch_side("autograd.grad_mode_restored")
+    for case, theirs in want.items():
+        assert got[case] == theirs, f"{case}: grad mode afterwards {got[case]}, torch {theirs}"

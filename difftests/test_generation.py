@@ -11,6 +11,9 @@
   buffers' nbytes, prefill + append contents equal torch's cache, no buffer moves (O(1) append), reset,
   overflow; prompt lengths 1, middle and T_max - 1.
 - Bad arguments raise the twin's exception class, and ValueError messages name the argument.
+- Module compositions: the cached path follows the model it is given (activations swapped, no biases, untied
+  head, dropout in eval mode, LayerNorms replaced, a module without an array kernel), cached == uncached ==
+  torch; a block whose forward is not Block's is refused by the cached path with a TypeError naming it.
 - Modes: dropout off during generate and train mode restored, grad mode restored, seed=None reproducible
   through manual_seed.
 The implementation side of each test is a scenario in difftests/scenarios/generation.py.
@@ -22,6 +25,7 @@ import pytest
 import torch
 
 from difftests.pairs.gpt import parameter_shapes, random_parameters
+from difftests.scenarios.generation import customize
 from reference.generation import KVCache as TorchKVCache
 from reference.generation import generate as torch_generate
 from reference.models.gpt import GPT as TorchGPT
@@ -257,3 +261,62 @@ def test_generate_runs_in_eval_mode_and_restores_modes(observe):
     first, second = got["global_seed_draws"]
     np.testing.assert_array_equal(first, second, err_msg="seed=None must draw from the global generator, "
                                                          "so manual_seed reproduces the tokens")
+
+
+# ----- module compositions: the cached path follows the model's own modules -------------------------------
+VARIANTS = {  # (config name, config overrides, variant for customize)
+    "ReLU": ("tied+bias", {}, {"act": "ReLU"}),
+    "GELU tanh, dropout 0.3 everywhere": ("tied+bias", {"dropout": 0.3},
+                                          {"act": ("GELU", {"approximate": "tanh"}), "mlp_dropout": 0.5}),
+    "no bias, untied, SiLU (no kernel: own forward)": ("untied, no bias, 3 heads", {}, {"act": "SiLU"}),
+    "LeakyReLU, Identity for ln1 and ln_f": ("tied+bias", {}, {"act": ("LeakyReLU", {"negative_slope": 0.2}),
+                                                               "ln1": "Identity", "ln_f": "Identity"}),
+    "Tanh, ln2 without affine": ("untied, no bias, 3 heads", {},
+                                 {"act": "Tanh", "ln2": ("LayerNorm", {"normalized_shape": 12,
+                                                                       "elementwise_affine": False})}),
+}
+REFUSED = {"parallel-residual blocks": ("tied+bias", {}, {"parallel": True}, "blocks.0")}
+
+
+def _variant_runs(observe, dtype, config, variant, batch=2):
+    state = model_state(config, dtype, seed=3)
+    prompt_length = 3
+    new_tokens = config["context_length"] - prompt_length
+    idx = np.random.default_rng(4).integers(0, config["vocab_size"], (batch, prompt_length))
+    got = observe("generation.variants", config=config, state=state, dtype=dtype, variant=variant, idx=idx,
+                  max_new_tokens=new_tokens)
+    model = customize(torch.nn, torch_model(config, state, dtype), variant).train()
+    (want,) = torch_runs(model, idx, new_tokens, [{"temperature": 0.0, "use_cache": False}])
+    return got, want, prompt_length
+
+
+@pytest.mark.parametrize("variant_name", list(VARIANTS))
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_cached_generation_follows_the_models_modules(observe, dtype, variant_name):
+    config_name, overrides, variant = VARIANTS[variant_name]
+    got, want, prompt_length = _variant_runs(observe, dtype, {**CONFIGS[config_name], **overrides}, variant)
+    for mode in ("cached", "uncached"):
+        assert "__raised__" not in got[mode], f"{variant_name}: generate(use_cache={mode == 'cached'}) raised " \
+                                              f"{got[mode]['__raised__']}"
+    steps = agreeing_steps(got["uncached"], got["cached"], prompt_length, dtype, "uncached vs cached")
+    assert_logits_close(got["uncached"]["logits"], got["cached"]["logits"], steps, TIGHT[dtype],
+                        f"{variant_name}: uncached vs cached")
+    for mode in ("cached", "uncached"):
+        steps = agreeing_steps(got[mode], want, prompt_length, dtype, f"{mode} vs torch")
+        assert_logits_close(got[mode]["logits"], want["logits"], steps, VS_TORCH[dtype],
+                            f"{variant_name}: {mode} vs torch uncached")
+
+
+@pytest.mark.parametrize("variant_name", list(REFUSED))
+def test_cached_generation_refuses_what_it_cannot_follow(observe, variant_name):
+    config_name, overrides, variant, named = REFUSED[variant_name]
+    got, want, prompt_length = _variant_runs(observe, "float64", {**CONFIGS[config_name], **overrides}, variant)
+    assert "__raised__" not in got["uncached"], f"uncached generate must run the model: {got['uncached']}"
+    steps = agreeing_steps(got["uncached"], want, prompt_length, "float64", "uncached vs torch")
+    assert_logits_close(got["uncached"]["logits"], want["logits"], steps, VS_TORCH["float64"], "uncached vs torch")
+    refused = got["cached"]
+    assert isinstance(refused, dict) and "__raised__" in refused, \
+        f"{variant_name}: the cached path returned tokens instead of refusing a block it cannot follow"
+    kind, message = refused["__raised__"]
+    assert kind == "TypeError" and named in message, f"{variant_name}: expected a TypeError naming {named!r}, " \
+                                                     f"got {kind}: {message}"

@@ -84,7 +84,7 @@ def handle(lib, job: dict) -> dict:
         outcome = run_case(impl_backend(lib, pair.call), job["case"], job["upstream"])
         return {"outputs": outcome.outputs, "grads": outcome.grads, "param_grads": outcome.param_grads,
                 "error": outcome.error, "backward_error": outcome.backward_error,
-                "not_implemented": outcome.not_implemented}
+                "not_implemented": outcome.not_implemented, "warnings": outcome.warnings}
     if job["kind"] == "scenario":
         from difftests.scenarios import run_scenario
         return {"observations": run_scenario(lib, job["name"], job.get("kwargs", {}))}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 from dataclasses import asdict
 from pathlib import Path
 
@@ -45,7 +46,12 @@ def load_checkpoint(directory: str | os.PathLike) -> tuple[GPT, CharTokenizer]:
         raise ValueError(f"load_checkpoint: {directory / CONFIG_FILE} describes model {meta.get('model')!r}, "
                          "expected 'GPT'")
     model = GPT(GPTConfig(**meta["config"]))
-    with np.load(directory / MODEL_FILE) as arrays:
-        model.load_state_dict({key: tiny.tensor(arrays[key]) for key in arrays.files})
+    try:
+        with np.load(directory / MODEL_FILE) as arrays:
+            state = {key: tiny.tensor(arrays[key]) for key in arrays.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:  # a truncated or foreign file
+        raise ValueError(f"load_checkpoint: {directory / MODEL_FILE} is not a readable state dict "
+                         f"({type(exc).__name__}: {exc})") from None
+    model.load_state_dict(state)
     model.eval()
     return model, CharTokenizer.load(directory / TOKENIZER_FILE)

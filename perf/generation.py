@@ -33,7 +33,7 @@ PROMPT, BATCH, SEED = 16, 1, 0
 VARIANTS = ("tiny cached", "tiny uncached", "torch cached", "torch uncached")
 QUICK = {"configs": ("tiny",), "lengths": (24,), "repeats": 2, "profile_steps": 20}
 FULL = {"configs": tuple(CONFIGS), "lengths": LENGTHS, "repeats": 3, "profile_steps": 200}
-STAGES = ("embedding", "ln1+qkv", "attention", "out_proj+residual", "ln2+fc", "gelu", "proj+residual", "ln_f+head")
+STAGES = ("embedding", "ln1+qkv", "attention", "out_proj+residual", "ln2+fc", "act", "proj+residual", "ln_f+head")
 
 
 # ----- models and runs ------------------------------------------------------------------------------------

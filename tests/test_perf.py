@@ -71,7 +71,7 @@ def test_profile_has_every_stage_on_both_sides(quick_report):
     (profile,) = report["profile"]
     for side in ("tiny", "torch"):
         stages = profile[side]["stages_us"]
-        assert list(stages) == ["embedding", "ln1+qkv", "attention", "out_proj+residual", "ln2+fc", "gelu",
+        assert list(stages) == ["embedding", "ln1+qkv", "attention", "out_proj+residual", "ln2+fc", "act",
                                 "proj+residual", "ln_f+head"]
         assert all(us > 0 for us in stages.values()) and profile[side]["step_us_median"] > 0
 

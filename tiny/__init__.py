@@ -8,7 +8,7 @@ from tiny.ops.compare import eq, ge, gt, le, lt, ne
 from tiny.ops.index import masked_fill, where
 from tiny.ops.join import cat, stack
 from tiny.ops.matmul import matmul
-from tiny.ops.reduce import argmax, argmin, max, mean, min, sum, var
+from tiny.ops.reduce import argmax, argmin, max, mean, min, std, sum, var
 from tiny.ops.shape import flatten, permute, reshape, squeeze, transpose, unsqueeze
 from tiny.ops.unary import abs, clamp, exp, log, relu, sigmoid, sqrt, tanh
 from tiny.random import manual_seed
@@ -31,7 +31,7 @@ __all__ = [
     "add", "sub", "mul", "div", "neg", "pow", "matmul",
     "eq", "ne", "lt", "le", "gt", "ge",
     "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "clamp",
-    "sum", "mean", "var", "max", "min", "argmax", "argmin",
+    "sum", "mean", "var", "std", "max", "min", "argmax", "argmin",
     "reshape", "transpose", "permute", "unsqueeze", "squeeze", "flatten",
     "cat", "stack", "where", "masked_fill", "autograd", "data", "generation", "models", "nn", "optim", "text",
     "quant", "qint8", "quint8", "qint32", "per_tensor_affine", "per_tensor_symmetric", "per_channel_affine",

@@ -25,10 +25,40 @@ def _infer_dtype(data: object) -> np.dtype:
     return np.dtype(np.int64)
 
 
+_SCALARS = (bool, int, float, np.bool_, np.number)
+
+
+def _check_data(data: object, dim: int = 0) -> None:
+    """torch.tensor's errors for what NumPy would take apart badly (or into an object array): None and other
+    non-numbers, strings, ragged nested lists."""
+    if isinstance(data, (list, tuple)):
+        for item in data:
+            _check_data(item, dim + 1)
+        nested = [isinstance(item, (list, tuple)) for item in data]
+        if any(nested) and not all(nested):
+            raise TypeError(f"tensor: expected a sequence or a number at every position of dim {dim + 1}, got a "
+                            f"mix of both in {data!r:.80}")
+        if data and all(nested):
+            length = len(data[0])
+            for item in data:
+                if len(item) != length:
+                    raise ValueError(f"tensor: expected sequence of length {length} at dim {dim + 1} "
+                                     f"(got {len(item)})")
+        return
+    if isinstance(data, (Tensor, np.ndarray) + _SCALARS):
+        return
+    if isinstance(data, (str, bytes)):
+        raise TypeError(f"tensor: invalid data type '{type(data).__name__}' ({data!r:.40}); expected numbers, "
+                        "nested lists of numbers, an np.ndarray or a Tensor")
+    raise RuntimeError(f"tensor: Could not infer dtype of {type(data).__name__}; expected numbers, nested lists "
+                       "of numbers, an np.ndarray or a Tensor")
+
+
 def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
     """A new Tensor holding a copy of `data` (nested lists, numbers, NumPy arrays or a Tensor)."""
     if isinstance(data, Tensor):
         data = data.data
+    _check_data(data)
     np_dtype = dtypes.to_dtype(dtype, "tensor").np if dtype is not None else _infer_dtype(data)
     array = np.array(data, dtype=np_dtype, copy=True)
     dtypes.to_dtype(array.dtype, "tensor")  # rejects unsupported NumPy dtypes (float16, complex, ...)
@@ -41,8 +71,10 @@ def _size(op: str, size: tuple) -> tuple[int, ...]:
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     for s in size:
-        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0:
-            raise ValueError(f"{op}: sizes must be non-negative ints, got {size!r}")
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
+            raise TypeError(f"{op}: sizes must be ints, got {type(s).__name__} {s!r} in size {size!r}")
+        if s < 0:
+            raise RuntimeError(f"{op}: Trying to create tensor with negative dimension {s}: {list(size)}")
     return tuple(int(s) for s in size)
 
 
@@ -64,6 +96,10 @@ def empty(*size, dtype=None, requires_grad: bool = False) -> Tensor:
 
 
 def full(size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+    if isinstance(fill_value, Tensor) and fill_value.data.ndim == 0:
+        fill_value = fill_value.data[()]
+    if not isinstance(fill_value, _SCALARS):
+        raise TypeError(f"full: fill_value must be a number, got {type(fill_value).__name__} {fill_value!r:.40}")
     if dtype is None:
         dtype = _infer_dtype(fill_value)
     return Tensor(np.full(_size("full", (size,)), fill_value, _dtype(dtype)), requires_grad=requires_grad)

@@ -10,7 +10,8 @@ from typing import Any, Iterator
 import numpy as np
 
 from tiny import dtypes
-from tiny.autograd import run_backward
+from tiny.autograd import Function, grad_enabled, run_backward
+from tiny.autograd.version import check_in_place, version_of
 from tiny.ops import arithmetic, compare, index, join, matmul as matmul_op, reduce, shape, unary
 
 
@@ -122,12 +123,27 @@ class Tensor:
         return self.to(dtypes.bool_)
 
     def zero_(self) -> "Tensor":
-        self.data[...] = 0
-        return self
+        return self.fill_(0)
 
     def fill_(self, value) -> "Tensor":
+        """Overwrite every element with `value` (a number or a 0-d Tensor), in place. As in torch: refused on a
+        leaf that requires grad (in grad mode); on a non-leaf the graph records it (no gradient flows to the
+        old values), and a Function that saved the old values raises at backward (version counters)."""
+        if isinstance(value, Tensor):
+            if value.data.ndim != 0:
+                raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                                   f"{value.data.ndim} dimensions")
+            value = value.data
+        check_in_place(self, "fill_")
         self.data[...] = value
+        if self.grad_fn is not None and grad_enabled():
+            rebase_overwritten(self)
         return self
+
+    @property
+    def _version(self) -> int:
+        """The number of in-place writes into this tensor's memory (torch's Tensor._version)."""
+        return version_of(self.data)
 
     # ----- autograd -------------------------------------------------------------------------
     def backward(self, gradient: "Tensor | None" = None, retain_graph: bool = False) -> None:
@@ -170,7 +186,7 @@ class Tensor:
     def add(self, other, *, alpha=1): return arithmetic.add(self, other, alpha=alpha)
     def sub(self, other, *, alpha=1): return arithmetic.sub(self, other, alpha=alpha)
     def mul(self, other): return arithmetic.mul(self, other)
-    def div(self, other): return arithmetic.div(self, other)
+    def div(self, other, *, rounding_mode=None): return arithmetic.div(self, other, rounding_mode=rounding_mode)
     def pow(self, exponent): return arithmetic.pow(self, exponent)
     def neg(self): return arithmetic.neg(self)
     def matmul(self, other): return matmul_op.matmul(self, other)
@@ -201,10 +217,15 @@ class Tensor:
     def sigmoid(self): return unary.sigmoid(self)
     def relu(self): return unary.relu(self)
     def clamp(self, min=None, max=None): return unary.clamp(self, min, max)
+    def clamp_min(self, min): return unary.clamp_min(self, min)
+    def clamp_max(self, max): return unary.clamp_max(self, max)
 
     # ----- reductions -----------------------------------------------------------------------
-    def sum(self, dim=None, keepdim: bool = False): return reduce.sum(self, dim, keepdim)
-    def mean(self, dim=None, keepdim: bool = False): return reduce.mean(self, dim, keepdim)
+    def sum(self, dim=None, keepdim: bool = False, *, dtype=None): return reduce.sum(self, dim, keepdim, dtype=dtype)
+    def mean(self, dim=None, keepdim: bool = False, *, dtype=None): return reduce.mean(self, dim, keepdim, dtype=dtype)
+
+    def std(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+        return reduce.std(self, dim, unbiased, keepdim, correction=correction)
 
     def var(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
         return reduce.var(self, dim, unbiased, keepdim, correction=correction)
@@ -238,9 +259,10 @@ class Tensor:
     def masked_fill(self, mask, value): return index.masked_fill(self, mask, value)
 
     def __setitem__(self, key, value) -> None:
-        if self.requires_grad:
+        if self.requires_grad and self.grad_fn is not None and grad_enabled():
             raise RuntimeError("setitem: in-place assignment into a Tensor that requires grad is not "
                                "supported by tiny's autograd; build a new tensor (where/cat) instead")
+        check_in_place(self, "setitem")
         self.data[index._index_component(key, "setitem") if not isinstance(key, tuple) else
                   tuple(index._index_component(k, "setitem") for k in key)] = \
             value.data if isinstance(value, Tensor) else value
@@ -285,3 +307,23 @@ class Tensor:
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
         return self.data if dtype is None else self.data.astype(dtype)
+
+
+
+class Fill(Function):
+    """The history of a non-leaf after fill_/zero_: the new values are constants, the old ones get zeros."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x                                                # the new values, already written
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.zeros_like(grad)
+
+
+def rebase_overwritten(tensor: Tensor) -> None:
+    """After an in-place overwrite of a non-leaf, its history becomes Fill(old history) (torch's FillBackward)."""
+    old = Tensor._wrap(tensor.data)
+    old.requires_grad, old.grad_fn, old._output_index = True, tensor.grad_fn, tensor._output_index
+    tensor.grad_fn, tensor._output_index = Fill.apply(old).grad_fn, 0

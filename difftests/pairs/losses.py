@@ -527,3 +527,24 @@ register(
                  _BY_NAME["l1_loss"], strategy=lambda dtype: regression_case(dtype, with_weight=False),
                  examples=regression_examples(False)),
 )
+
+
+# ----- numerics: logits where a naive log(sigmoid(x)) overflows (±1000 in float64, ±100 in float32) -----------
+def _bce_logits_extreme_examples(dtype) -> list[Case]:
+    from difftests.pairs.nn import extreme_values
+    x = extreme_values(dtype)
+    ones, zeros, halves = np.ones_like(x), np.zeros_like(x), np.full_like(x, 0.5)
+    return [Case((x, t, None, None), {"reduction": "none"}, grad=(True, True, False, False), label=f"target {name}")
+            for name, t in (("1", ones), ("0", zeros), ("0.5", halves))] + [
+        Case((x, halves, None, arr([3.0], dtype)), {"reduction": "sum"}, grad=(True, True, False, False),
+             label="pos_weight 3, sum")]
+
+
+register(Pair("binary_cross_entropy_with_logits.extremes", AREA,
+              call=lambda lib, x, target, weight, pos_weight, **kw: lib.nn.functional.binary_cross_entropy_with_logits(
+                  x, target, weight=weight, pos_weight=pos_weight, **kw),
+              ref="reference.nn.loss:binary_cross_entropy_with_logits",
+              source="tiny.nn.loss:BinaryCrossEntropyWithLogits",
+              strategy=lambda dtype: st.sampled_from(_bce_logits_extreme_examples(dtype)),
+              examples=_bce_logits_extreme_examples, requires=("nn.functional.binary_cross_entropy_with_logits",),
+              max_examples=3))

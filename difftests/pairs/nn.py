@@ -716,3 +716,43 @@ register(Pair("nn.init.constant_", AREA, call=_fill_call, ref="reference.nn.init
                                                 "value": -2.7}, label="int64 truncates toward zero")],
               requires=("nn.init.constant_", "nn.init.zeros_", "nn.init.ones_"),
               covers=("nn.init.zeros_", "nn.init.ones_"), differentiable=False, max_examples=10))
+
+
+# ----- numerics: the extremes where a naive exp overflows (±1000 in float64, ±100 in float32) ----------------
+def extreme_values(dtype) -> np.ndarray:
+    """exp overflows past 709.8 (float64) and 88.7 (float32): an unstable formula warns (and may give nan)
+    here, while torch computes finite values; the runner reports its RuntimeWarnings as "numerical warning"."""
+    if np.dtype(dtype) == np.float64:
+        return arr([-1000.0, -745.0, -710.0, -40.0, -1.0, 0.0, 1.0, 40.0, 710.0, 745.0, 1000.0], dtype)
+    return arr([-100.0, -89.0, -88.0, -20.0, -1.0, 0.0, 1.0, 20.0, 88.0, 89.0, 100.0], dtype)
+
+
+def _extreme_activation_examples(choices):
+    def examples(dtype):
+        x = extreme_values(dtype)
+        variants = [dict(zip(choices, values)) for values in zip(*choices.values())] if choices else [{}]
+        return [Case((x,), kw, label=f"±{abs(x[0]):g} {kw}".strip()) for kw in variants] + \
+            [Case((x.reshape(1, -1)[:, ::-1].copy(),), variants[-1], label="reversed, (1, N)")]
+    return examples
+
+
+for _fn, _choices in (("sigmoid", {}), ("silu", {}), ("gelu", {"approximate": ["none", "tanh"]})):
+    _examples = _extreme_activation_examples(_choices)
+    register(Pair(f"nn.functional.{_fn}.extremes", AREA, call=_functional_call(_fn),
+                  ref=f"reference.nn.activation:{_fn}", source=dict((a[0], a[3]) for a in ACTIVATIONS)[_fn],
+                  strategy=(lambda ex: lambda dtype: st.sampled_from(ex(dtype)))(_examples), examples=_examples,
+                  requires=(f"nn.functional.{_fn}",), max_examples=3))
+
+
+def _extreme_softmax_examples(dtype):
+    x = extreme_values(dtype)
+    return [Case((x,), {"dim": 0}, label=f"±{abs(x[0]):g} in one row"),
+            Case((np.stack([x, x[::-1], np.zeros_like(x)]),), {"dim": 1}, label="rows of extremes"),
+            Case((np.stack([x, x[::-1]]),), {"dim": 0}, label="pairs of opposite extremes")]
+
+
+register(Pair("nn.functional.log_softmax.extremes", AREA,
+              call=lambda lib, x, dim: lib.nn.functional.log_softmax(x, dim),
+              ref="reference.nn.activation:log_softmax", source="tiny.nn.activation:LogSoftmaxFunction",
+              strategy=lambda dtype: st.sampled_from(_extreme_softmax_examples(dtype)),
+              examples=_extreme_softmax_examples, requires=("nn.functional.log_softmax",), max_examples=3))

@@ -739,3 +739,200 @@ COVERED_ELSEWHERE = {
                               "autograd.Function", "autograd.no_grad", "autograd.grad_enabled"]},
     **{f"autograd.{n}": _API for n in ["enable_grad", "is_grad_enabled", "set_grad_enabled"]},
 }
+
+
+# ----- overloads torch accepts that the pairs above never call (found with torch's OpInfo samples) ---------
+@st.composite
+def _clamp_tensors_case(draw, dtype):
+    """x, min, max broadcastable; either bound may be a number or None (not both None)."""
+    x_shape, low_shape, high_shape = draw(S.broadcast_shapes(3))
+    x = draw(S.values(x_shape, dtype))
+    low = draw(st.one_of(S.values(low_shape, dtype), st.none(), st.floats(-5, 5, allow_subnormal=False)))
+    high = draw(st.one_of(S.values(high_shape, dtype), st.none()))
+    if low is None and high is None:
+        high = draw(S.values(high_shape, dtype))
+    return Case((x, low, high))
+
+
+def _clamp_tensors_examples(dtype):
+    x = arr([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 1.5, -300.0, 300.0], dtype)
+    low = arr([1.0, 1.0, 1.0, 3.0, 5.0, 6.0, 2.0, -1.0, 1.0], dtype)
+    high = arr([3.0, 3.0, 1.0, 3.0, 4.0, 2.0, 1.0, 1.0, 1.0], dtype)
+    grid = ramp((2, 3, 4), dtype, 3.0)
+    return [Case((x, low, high), label="ties at both bounds, min > max"),
+            Case((grid, arr([[-1.0], [0.0], [1.0]], dtype), arr([2.0, 0.5, 1.0, 3.0], dtype)),
+                 label="bounds broadcast against x"),
+            Case((arr([0.5, 2.0], dtype), ramp((3, 1), dtype), None), label="min enlarges x's shape"),
+            Case((grid, arr(-1.0, dtype), 1.5), label="0-d Tensor min, number max"),
+            Case((grid, None, ramp((3, 4), dtype)), label="max only"),
+            Case((arr([1, 5, 9], np.int64), arr(2.5, dtype), None), label="int64 x, float bound: promoted"),
+            Case((grid, np.ones((5,), dtype), None), label="shapes not broadcastable (error)")]
+
+
+register(Pair("clamp_tensor_bounds", AREA, call=lambda lib, x, min, max: x.clamp(min, max),
+              ref="reference.ops.unary:clamp", source="tiny.ops.unary:Clamp",
+              strategy=_clamp_tensors_case, examples=_clamp_tensors_examples, requires=("Tensor.clamp",)))
+register_variant("clamp_tensor_bounds", "fn_clamp_tensor_bounds", lambda lib, x, min, max: lib.clamp(x, min, max),
+                 ("clamp",))
+
+
+@st.composite
+def _one_bound_case(draw, dtype):
+    x_shape, bound_shape = draw(S.broadcast_shapes(2))
+    bound = draw(st.one_of(S.values(bound_shape, dtype), st.floats(-5, 5, allow_subnormal=False),
+                           st.integers(-5, 5)))
+    return Case((draw(S.values(x_shape, dtype)), bound))
+
+
+def _one_bound_examples(dtype):
+    x = arr([-2.0, -1.0, 0.0, 1.0, 2.0, -300.0, 300.0], dtype)
+    return [Case((x, arr([-1.0, -1.0, 0.0, 2.0, 1.0, 0.0, 0.0], dtype)), label="ties with a Tensor bound"),
+            Case((x, 0.0), label="number bound"),
+            Case((ramp((2, 1), dtype), ramp((3,), dtype)), label="bound enlarges x's shape"),
+            Case((arr(0.5, dtype), arr(1.0, dtype)), label="0-d"),
+            Case((x, None), label="None (error)")]
+
+
+for _kind in ("min", "max"):
+    register(Pair(f"clamp_{_kind}", AREA, call=(lambda k: lambda lib, x, bound: getattr(x, f"clamp_{k}")(bound))(_kind),
+                  ref=f"reference.ops.unary:clamp_{_kind}", source="tiny.ops.unary:Clamp",
+                  strategy=_one_bound_case, examples=_one_bound_examples, requires=(f"Tensor.clamp_{_kind}",)))
+
+
+def _masked_fill_broadcast_examples(dtype):
+    return [Case((ramp((3,), dtype), arr([[True, False, True], [False, False, True]], bool)), {"value": -1.5},
+                 label="mask (2, 3) enlarges input (3,)"),
+            Case((ramp((2, 1), dtype), arr([True, False, True], bool)), {"value": 0.0},
+                 label="input (2, 1) and mask (3,) broadcast to (2, 3)"),
+            Case((arr(2.0, dtype), arr([[True], [False]], bool)), {"value": float("-inf")}, label="0-d input"),
+            Case((ramp((2, 3), dtype), np.ones((2, 2), bool)), {"value": 0.0}, label="not broadcastable (error)")]
+
+
+@st.composite
+def _masked_fill_broadcast_case(draw, dtype):
+    x_shape, mask_shape = draw(S.broadcast_shapes(2))
+    return Case((draw(S.values(x_shape, dtype)), draw(S.hnp.arrays(bool, mask_shape))),
+                {"value": draw(st.sampled_from([0.0, -1e9, 2.5]))})
+
+
+register(Pair("masked_fill_broadcast_input", AREA, call=lambda lib, x, mask, value: x.masked_fill(mask, value),
+              ref="reference.ops.index:masked_fill", source="tiny.ops.index:masked_fill",
+              strategy=_masked_fill_broadcast_case, examples=_masked_fill_broadcast_examples,
+              requires=("Tensor.masked_fill",)))
+
+
+def _std_examples(dtype):
+    return [c for c in _var_examples(dtype)]
+
+
+register(Pair("std", AREA, call=lambda lib, x, dim, keepdim, correction: x.std(dim=dim, keepdim=keepdim,
+                                                                                correction=correction),
+              ref="reference.ops.reduce:std", source="tiny.ops.reduce:std",
+              strategy=_var_case, examples=_std_examples, requires=("Tensor.std",)))
+register_variant("std", "fn_std", lambda lib, x, dim, keepdim, correction: lib.std(
+    x, dim=dim, keepdim=keepdim, correction=correction), ("std",))
+
+
+def _bare_examples(dtype):
+    """A student who divides by N by default fails every case here (torch divides by N - 1)."""
+    return [Case((ramp((3, 4), dtype, 2.0),), label="(3, 4)"), Case((arr([1.0, 2.0, 4.0], dtype),), label="3 values"),
+            Case((arr([[1.5]], dtype),), label="one element (nan)"), Case((arr(2.0, dtype),), label="0-d (nan)")]
+
+
+def _unbiased_examples(dtype):
+    x = ramp((3, 4), dtype, 2.0)
+    return [Case((x, True), label="var(True)"), Case((x, False), label="var(False): population"),
+            Case((arr([[1.5]], dtype), True), label="one element, unbiased (nan)")]
+
+
+@st.composite
+def _unbiased_case(draw, dtype):
+    return Case((draw(S.values(draw(S.shapes()), dtype)), draw(st.booleans())))
+
+
+for _kind in ("var", "std"):
+    register(Pair(f"{_kind}_bare", AREA, call=(lambda k: lambda lib, x: getattr(x, k)())(_kind),
+                  ref=f"reference.ops.reduce:{_kind}_bare", source=f"tiny.ops.reduce:{_kind}",
+                  strategy=lambda dtype: S.unary(dtype), examples=_bare_examples, requires=(f"Tensor.{_kind}",)))
+    register(Pair(f"{_kind}_unbiased_positional", AREA,
+                  call=(lambda k: lambda lib, x, unbiased: getattr(x, k)(unbiased))(_kind),
+                  ref=f"reference.ops.reduce:{_kind}_unbiased", source=f"tiny.ops.reduce:{_kind}",
+                  strategy=_unbiased_case, examples=_unbiased_examples, requires=(f"Tensor.{_kind}",)))
+
+
+def _extremum_examples(dtype):
+    return [Case((arr([1.0, 2.0, 3.0, -300.0], dtype), arr([1.0, 3.0, 2.0, 300.0], dtype)),
+                 label="tie splits the gradient in half"),
+            Case((ramp((2, 1, 3), dtype), ramp((4, 1), dtype)), label="broadcast"),
+            Case((arr(1.0, dtype), ramp((3,), dtype)), label="0-d against 1-d"),
+            Case((ramp((2, 3), dtype), np.ones((4,), dtype)), label="not broadcastable (error)")]
+
+
+@st.composite
+def _two_tensors_case(draw, dtype):
+    sa, sb = draw(S.broadcast_shapes(2))
+    return Case((draw(S.values(sa, dtype)), draw(S.values(sb, dtype))))
+
+
+for _kind in ("max", "min"):
+    register(Pair(f"{_kind}_binary", AREA, call=(lambda k: lambda lib, a, b: getattr(a, k)(b))(_kind),
+                  ref=f"reference.ops.reduce:{_kind}_binary", source="tiny.ops.extremum:Extremum",
+                  strategy=_two_tensors_case, examples=_extremum_examples, requires=(f"Tensor.{_kind}",)))
+    register_variant(f"{_kind}_binary", f"fn_{_kind}_binary", (lambda k: lambda lib, a, b: getattr(lib, k)(a, b))(_kind),
+                     (_kind,))
+
+
+@st.composite
+def _rounded_div_case(draw, dtype):
+    case = draw(S.binary(dtype, rhs_low=0.5, rhs_high=10.0))
+    return Case(case.args, {"rounding_mode": draw(st.sampled_from(["trunc", "floor"]))}, label=case.label)
+
+
+def _rounded_div_examples(dtype):
+    a, b = arr([5.0, -5.0, 7.0, -7.5, 0.0, 300.0], dtype), arr([2.0, 2.0, -2.0, 2.5, 3.0, -7.0], dtype)
+    ints_a, ints_b = arr([5, -5, 7, -7, 0], np.int64), arr([2, 2, -2, 3, 3], np.int64)
+    return [Case((a, b), {"rounding_mode": mode}, label=f"{mode}: signs") for mode in ("trunc", "floor")] + [
+        Case((ints_a, ints_b), {"rounding_mode": mode}, label=f"{mode}: int64 stays int64")
+        for mode in ("trunc", "floor")] + [
+        Case((a, 2.0), {"rounding_mode": "floor"}, label="number divisor"),
+        Case((a, b), {"rounding_mode": "round"}, label="unknown rounding_mode (error)")]
+
+
+register(Pair("div_rounding_mode", AREA,
+              call=lambda lib, a, b, rounding_mode: (a if hasattr(a, "div") else lib.tensor(a)).div(
+                  b, rounding_mode=rounding_mode) if hasattr(a, "div") else lib.div(a, b, rounding_mode=rounding_mode),
+              ref="reference.ops.arithmetic:div_rounded", source="tiny.ops.arithmetic:RoundedDiv",
+              strategy=_rounded_div_case, examples=_rounded_div_examples, requires=("Tensor.div", "div")))
+
+
+def _dtype_examples(dtype):
+    return [Case((arr([[1, 2, 3], [4, 5, 6]], np.int64),), {"dim": 0, "dtype": "float64"}, label="int64 -> float64"),
+            Case((ramp((2, 3), dtype),), {"dim": None, "dtype": "float64"}, label="upcast before the reduction"),
+            Case((ramp((2, 3), dtype),), {"dim": 1, "dtype": "float32"}, label="cast to float32")]
+
+
+@st.composite
+def _dtype_case(draw, dtype):
+    x = draw(S.values(draw(S.shapes()), dtype))
+    return Case((x,), {"dim": None, "dtype": draw(st.sampled_from(["float32", "float64"]))})
+
+
+for _kind in ("sum", "mean"):
+    register(Pair(f"{_kind}_dtype", AREA,
+                  call=(lambda k: lambda lib, x, dim, dtype: getattr(x, k)(dim, dtype=getattr(lib, dtype)))(_kind),
+                  ref=f"reference.ops.reduce:{_kind}_dtype", source=f"tiny.ops.reduce:{_kind}",
+                  strategy=_dtype_case, examples=_dtype_examples,
+                  requires=(f"Tensor.{_kind}",)))
+
+
+@st.composite
+def _condition_case(draw, dtype):
+    return Case((draw(S.hnp.arrays(bool, draw(S.shapes()))),))
+
+
+register(Pair("where_indices", AREA, call=lambda lib, condition: lib.where(condition),
+              ref="reference.ops.index:where_indices", source="tiny.ops.index:where", strategy=_condition_case,
+              examples=lambda dtype: [Case((arr([[True, False, True], [False, False, True]], bool),), label="2-D"),
+                                      Case((arr(True, bool),), label="0-d"),
+                                      Case((np.zeros((0, 2), bool),), label="empty")],
+              differentiable=False, requires=("where",)))

@@ -2,6 +2,8 @@
 difftests/test_generation.py. See difftests/scenarios/__init__.py for how scenarios run."""
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import numpy as np
 
 from difftests.scenarios import array, attempt, raised, scenario  # noqa: F401
@@ -36,6 +38,56 @@ def generation_runs(lib, config: dict, state: dict, dtype: str, idx: np.ndarray,
         observed.append({"tokens": array(tokens), "logits": array(logits), "token_dtype": str(tokens.dtype),
                          "logits_dtype": str(logits.dtype), "requires_grad": bool(tokens.requires_grad)})
     return {"runs": observed}
+
+
+def _module(nn, spec):
+    """("Name", {kwargs}) or "Name" -> nn.Name(**kwargs)."""
+    name, kwargs = (spec, {}) if isinstance(spec, str) else spec
+    return getattr(nn, name)(**kwargs)
+
+
+def _parallel_forward(self, x):
+    """A parallel-residual block (GPT-J style): both branches read ln1(x). Not Block.forward."""
+    h = self.ln1(x)
+    return x + self.attn(h, is_causal=True) + self.mlp(h)
+
+
+def customize(nn, model, variant: dict):
+    """Apply `variant` to a GPT of either library (nn = lib.nn or torch.nn), in place, after its weights are
+    loaded: "act" replaces every block's mlp.act, "mlp_dropout" inserts a Dropout after it (state-dict keys
+    unchanged), "ln1"/"ln2"/"ln_f" replace those LayerNorms, "parallel" makes every block parallel-residual."""
+    for block in model.blocks:
+        if "act" in variant or "mlp_dropout" in variant:
+            act = _module(nn, variant["act"]) if "act" in variant else block.mlp.act
+            layers = [("fc", block.mlp.fc), ("act", act)]
+            if "mlp_dropout" in variant:
+                layers.append(("drop", nn.Dropout(variant["mlp_dropout"])))
+            block.mlp = nn.Sequential(OrderedDict(layers + [("proj", block.mlp.proj)]))
+        for name in ("ln1", "ln2"):
+            if name in variant:
+                setattr(block, name, _module(nn, variant[name]))
+        if variant.get("parallel"):
+            block.__class__ = type("ParallelBlock", (type(block),), {"forward": _parallel_forward})
+    if "ln_f" in variant:
+        model.ln_f = _module(nn, variant["ln_f"])
+    return model
+
+
+@scenario("generation.variants")
+def generation_variants(lib, config: dict, state: dict, dtype: str, variant: dict, idx: np.ndarray,
+                        max_new_tokens: int) -> dict:
+    """A GPT whose modules are swapped (customize) in train mode: greedy generate with and without the
+    cache; per mode the tokens and logits, or what it raised."""
+    model = customize(lib.nn, build_model(lib, config, state, dtype), variant)
+    model.train()  # generate must switch dropout off itself
+    observed = {}
+    for mode, use_cache in (("cached", True), ("uncached", False)):
+        def run():
+            tokens, logits = lib.generation.generate(model, lib.tensor(idx), max_new_tokens, temperature=0.0,
+                                                     use_cache=use_cache, return_logits=True)
+            return {"tokens": array(tokens), "logits": array(logits)}
+        observed[mode] = attempt(run)
+    return observed
 
 
 @scenario("generation.modes")

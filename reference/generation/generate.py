@@ -41,7 +41,7 @@ def _block_cached(block, cache, layer, x, laps):
     hidden = block.mlp.fc(block.ln2(x))
     _lap(laps, "ln2+fc")
     hidden = block.mlp.act(hidden)
-    _lap(laps, "gelu")
+    _lap(laps, "act")
     x = x + block.mlp.proj(hidden)
     _lap(laps, "proj+residual")
     return x

@@ -32,3 +32,7 @@ def to_dtype(x, dtype: str):
 
 def clone(x):
     return x.clone()
+
+
+def div_rounded(a, b, rounding_mode):
+    return torch.div(a, b, rounding_mode=rounding_mode)

@@ -13,3 +13,8 @@ def where(condition, x, y):
 
 def masked_fill(x, mask, value):
     return x.masked_fill(mask, value)
+
+
+def where_indices(condition):
+    """where(condition) alone: torch.nonzero(condition, as_tuple=True)."""
+    return torch.where(condition)

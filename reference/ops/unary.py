@@ -32,3 +32,11 @@ def relu(x):
 
 def clamp(x, min=None, max=None):
     return torch.clamp(x, min=min, max=max)
+
+
+def clamp_min(x, min):
+    return torch.clamp_min(x, min)
+
+
+def clamp_max(x, max):
+    return torch.clamp_max(x, max)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from tiny.autograd.function import Node
+from tiny.autograd.version import check_saved
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...], op: str = "backward") -> np.ndarray:
@@ -50,6 +51,7 @@ def _call_backward(node: Node, grad_outputs: list[np.ndarray]) -> tuple:
         raise RuntimeError(
             f"{node.name()}.backward: trying to backward through the graph a second time; its saved "
             "values were freed by the first backward. Pass retain_graph=True to the first backward.")
+    check_saved(node.ctx, node.name())  # nothing it saved was written in place since
     grads = node.function.backward(node.ctx, *grad_outputs)
     if not isinstance(grads, tuple):
         grads = (grads,)

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from tiny.autograd.grad_mode import grad_enabled
+from tiny.autograd.version import record_saved
 
 
 class Context:
@@ -102,4 +103,6 @@ class Function:
                     out.requires_grad = True
                     out.grad_fn = node
                     out._output_index = index
+            if ctx._saved:  # each saved array remembers its version (see version.py)
+                ctx._saved_versions = record_saved(ctx._saved, outputs)
         return tuple(outputs) if is_tuple else outputs[0]

@@ -1,25 +1,31 @@
-"""The cached forward pass of the GPT on plain NumPy arrays: no Tensor, no autograd, few NumPy calls.
+"""The cached forward pass of a GPT on plain NumPy arrays, built from the model's own modules.
+
+`DecodeWeights(model)` compiles the decode step once per generate call by walking the model: GPT.forward's
+embeddings and final LayerNorm + head, and per Block the two pre-LN residual branches
+x + attn(ln1(x)) and x + mlp(ln2(x)). Every module on the way contributes its array kernel
+(tiny/generation/module_kernels.py: Linear, LayerNorm, GELU both forms, ReLU, Dropout in eval and Identity
+as nothing, Sequential as its children); a module without a kernel runs its own forward on the positions, so
+the cached path computes whatever the model computes (swap the blocks' GELU for a ReLU, drop the biases,
+untie the head: cached == uncached). What a per-position step cannot follow is refused with a TypeError
+naming the module: a GPT or Block subclass that overrides forward, an attention other than
+MultiHeadAttention, or projections that are not Linear.
 
 On small models a decode step is mostly per-call overhead (a NumPy call costs ~0.5-3 us whatever the
-size of a (1, 64) row), so this module does the same arithmetic as tiny.models.GPT with as few calls
-as it can:
+size of a (1, 64) row), so the plan does the arithmetic with as few calls as it can:
 
-- the weights are re-arranged once per generate call (`DecodeWeights`): each LayerNorm's affine
-  (gamma, beta) is folded into the Linear that follows it (LN(x) @ W^T + b = x_hat @ (gamma W^T) +
-  (beta W^T + b)), the attention scale 1/sqrt(head_dim) is folded into the query projection, and the
-  q, k, v projections are fused into one (C, 3C) matrix: one matmul and one bias add instead of three;
-- activations are 2-D (B*T, C) so every projection is a single 2-D np.dot (cheaper to dispatch than
-  the @ operator), and updates are in place;
-- the means of LayerNorm are products with a (C, 1) column of 1/C (a BLAS call is cheaper than
-  np.mean's Python wrapper);
+- each LayerNorm's affine (gamma, beta) is folded into the Linear that follows it (LN(x) @ W^T + b =
+  x_hat @ (gamma W^T) + (beta W^T + b)), the attention scale 1/sqrt(head_dim) is folded into the query
+  projection, and the q, k, v projections are fused into one (C, 3C) matrix;
+- activations are 2-D (B*T, C) so every projection is a single 2-D np.dot, and updates are in place;
 - GELU is x * Phi(x) with Phi from SciPy's ndtr (one ufunc call; SciPy is allowed where NumPy lacks a
   function, as for tiny.nn.activation's erf); without SciPy, Phi comes from a from-scratch table of Taylor
   polynomials with one gather and a short Horner loop (`normal_cdf` below);
 - keys and values go straight into the preallocated KVCache (an O(1) slice write per token).
 
 The results equal the Tensor forward up to rounding (the folds reorder a few products); the difftests
-check it at every step, in float64 and float32. `laps` (a list, or None) collects a (stage, time)
-pair after each stage: perf/generation.py uses it for the per-stage profile of a decode step.
+check it at every step, in float64 and float32, for several module compositions. `laps` (a list, or None)
+collects a (stage, time) pair after each stage (labels from the module names: "ln1+qkv", "attention",
+"out_proj+residual", "ln2+fc", "act", "proj+residual", "ln_f+head"): perf/generation.py's per-stage profile.
 """
 from __future__ import annotations
 
@@ -29,6 +35,7 @@ from time import perf_counter
 import numpy as np
 
 from tiny.generation.kv_cache import KVCache
+from tiny.generation.module_kernels import compile_chain, folded_linear, is_plain, linear_arrays, normalized
 
 # ----- GELU: the normal CDF from a table of Taylor polynomials ------------------------------------
 # GELU(x) = x * Phi(x). Phi is tabulated around the centres k/64 for |k| <= 544 (|x| <= 8.5); a value is
@@ -88,89 +95,103 @@ def normal_cdf(x: np.ndarray) -> np.ndarray:
 
 
 try:  # SciPy's ndtr is Phi in one ufunc call (2.6 us on 256 floats vs 8.8 us for the table above)
-    from scipy.special import ndtr as _scipy_ndtr
+    from scipy.special import ndtr as scipy_ndtr
 except ImportError:  # pragma: no cover - the pinned setup installs SciPy; the table is the fallback
-    _scipy_ndtr = None
+    scipy_ndtr = None
 
 
-def gelu_(x: np.ndarray) -> np.ndarray:
-    """Exact GELU, x * Phi(x), overwriting x (which must not be needed again)."""
-    x *= normal_cdf(x) if _scipy_ndtr is None else _scipy_ndtr(x)
-    return x
 
 
-# ----- the weights, arranged for decoding ------------------------------------------------------------
-def _array(parameter) -> np.ndarray | None:
-    return None if parameter is None else parameter.data
+# ----- the plan: the model's structure, checked, with each module's kernel ---------------------------------
+def _refuse(name: str, module, why: str) -> TypeError:
+    return TypeError(f"generate(use_cache=True): {name} ({type(module).__name__}) {why}; the cached decode step "
+                     f"cannot follow it one position at a time (use_cache=False runs the model's own forward)")
 
 
-def _folded(norm, linears: list) -> tuple[np.ndarray, np.ndarray]:
-    """LayerNorm `norm` followed by `linears` (sharing the input) -> one (C, out) matrix and (out,) bias
-    acting on the normalized-but-not-affine x_hat."""
-    gamma, beta = _array(norm.weight), _array(norm.bias)
-    weight_t = np.concatenate([_array(lin.weight).T for lin in linears], axis=1)  # (C, out)
-    dtype = weight_t.dtype
-    bias = np.concatenate([_array(lin.bias) if lin.bias is not None else np.zeros(lin.weight.shape[0], dtype)
-                           for lin in linears])
-    if beta is not None:
-        bias = bias + beta @ weight_t
-    if gamma is not None:
-        weight_t = gamma[:, None] * weight_t
-    return np.ascontiguousarray(weight_t), bias
+def _embedding_lookup(name: str, module):
+    """Embedding -> its weight (V, C) (rows are looked up directly); another module -> a kernel on the ids."""
+    from tiny.nn.embedding import Embedding
+    if is_plain(module, Embedding):
+        return module.weight.data
+    if not callable(module):
+        raise _refuse(name, module, "is not a module")
+    from tiny.autograd import no_grad
+    from tiny.tensor import Tensor
+
+    def own_forward(ids: np.ndarray) -> np.ndarray:                   # (N,) int64 -> (N, C)
+        with no_grad():
+            return np.array(module(Tensor(ids)).data, copy=True)
+    return own_forward
 
 
-def _transposed(linear) -> tuple[np.ndarray, np.ndarray]:
-    weight = _array(linear.weight)
-    bias = _array(linear.bias)
-    return np.ascontiguousarray(weight.T), bias if bias is not None else np.zeros(weight.shape[0], weight.dtype)
+class AttentionWeights:
+    """One MultiHeadAttention: the fused q|k|v (C, 3C) projection (the LayerNorm before it and the scale folded
+    in when it is a plain LayerNorm), and the stages before it (a LayerNorm that cannot fold, or others)."""
 
-
-class LayerWeights:
-    """One block's weights: qkv (C, 3C) with LN1 and the attention scale folded in, out (C, C),
-    fc (C, 4C) with LN2 folded in, proj (4C, C); each with its bias."""
-
-    def __init__(self, block) -> None:
-        attn = block.attn
-        self.qkv_weight, self.qkv_bias = _folded(block.ln1, [attn.q_proj, attn.k_proj, attn.v_proj])
-        width = self.qkv_weight.shape[0]
+    def __init__(self, name: str, norm_name: str, norm, attn, dtype: np.dtype) -> None:
+        from tiny.nn.attention import MultiHeadAttention
+        from tiny.nn.linear import Linear
+        from tiny.nn.normalization import LayerNorm
+        if not (is_plain(attn, MultiHeadAttention) and type(attn).split_heads is MultiHeadAttention.split_heads):
+            raise _refuse(name, attn, "is not a tiny.nn.MultiHeadAttention with its own forward")
+        for proj in ("q_proj", "k_proj", "v_proj"):
+            if not is_plain(getattr(attn, proj), Linear):
+                raise _refuse(f"{name}.{proj}", getattr(attn, proj), "is not a plain Linear")
+        foldable = is_plain(norm, LayerNorm) and len(norm.normalized_shape) == 1
+        self.before = [] if foldable else compile_chain([(norm_name, norm)], False, dtype)
+        self.qkv_label = f"{norm_name}+qkv" if foldable else "qkv"
+        projections = [linear_arrays(getattr(attn, p)) for p in ("q_proj", "k_proj", "v_proj")]
+        weight_t = np.concatenate([w for w, _ in projections], axis=1)                     # (C, 3C)
+        bias = np.concatenate([np.zeros(w.shape[1], dtype) if b is None else b for w, b in projections])  # (3C,)
+        self.qkv_weight, qkv_bias = folded_linear(norm if foldable else None, weight_t, bias)
+        self.qkv_bias = np.array(qkv_bias, dtype=dtype)
+        width = attn.embed_dim
         scale = self.qkv_weight.dtype.type(1.0 / math.sqrt(attn.head_dim))
         self.qkv_weight[:, :width] *= scale
         self.qkv_bias[:width] *= scale
-        self.out_weight, self.out_bias = _transposed(attn.out_proj)
-        self.fc_weight, self.fc_bias = _folded(block.ln2, [block.mlp.fc])
-        self.proj_weight, self.proj_bias = _transposed(block.mlp.proj)
-        self.eps1, self.eps2 = block.ln1.eps, block.ln2.eps
+        self.mean_column = np.full((width, 1), 1.0 / width, dtype) if foldable else None
+        self.eps = norm.eps if foldable else None
+        self.after = Branch(compile_chain([(f"{name}.out_proj", attn.out_proj)], True, dtype))
+
+
+class LayerWeights:
+    """One Block: the attention branch (AttentionWeights) and the MLP branch's stages (ln2, then mlp's)."""
+
+    def __init__(self, name: str, block, dtype: np.dtype) -> None:
+        from tiny.models.gpt import Block
+        if not is_plain(block, Block):
+            raise _refuse(name, block, "is not a tiny.models.Block with Block's own forward")
+        self.attention = AttentionWeights(f"{name}.attn", "ln1", block.ln1, block.attn, dtype)
+        self.mlp = Branch(compile_chain([("ln2", block.ln2), ("mlp", block.mlp)], False, dtype))
 
 
 class DecodeWeights:
-    """The whole model's weights as arrays (copies: later changes to the model are not seen)."""
+    """The decode step of one model, compiled from its modules (copies of the weights: later changes to the
+    model are not seen). Raises TypeError naming a module the cached step cannot follow."""
 
     def __init__(self, model) -> None:
+        from tiny.models.gpt import GPT
+        if not is_plain(model, GPT):
+            raise _refuse("the model", model, "is not a tiny.models.GPT with GPT's own forward")
         config = model.config
         self.n_head, self.head_dim = config.n_head, config.d_model // config.n_head
         self.d_model, self.context_length = config.d_model, config.context_length
-        self.tok_emb = _array(model.tok_emb.weight)                  # (V, C), read only
-        self.pos_emb = _array(model.pos_emb.weight)                  # (T_ctx, C)
-        self.dtype = self.tok_emb.dtype
-        self.layers = [LayerWeights(block) for block in model.blocks]
-        self.head_weight, self.head_bias = _folded(model.ln_f, [model.head])  # (C, V), (V,)
-        self.eps_f = model.ln_f.eps
-        self.mean_column = np.full((self.d_model, 1), 1.0 / self.d_model, self.dtype)  # (C, 1)
+        self.tok_emb = _embedding_lookup("tok_emb", model.tok_emb)       # (V, C) array, or a kernel
+        self.pos_emb = _embedding_lookup("pos_emb", model.pos_emb)       # (T_ctx, C) array, or a kernel
+        self.dtype = np.dtype(model.tok_emb.weight.data.dtype)
+        self.embedding_stages = compile_chain([("drop", model.drop)], True, self.dtype)
+        self.layers = [LayerWeights(f"blocks.{i}", block, self.dtype) for i, block in enumerate(model.blocks)]
+        for i, block in enumerate(model.blocks):
+            if (block.attn.num_heads, block.attn.head_dim) != (self.n_head, self.head_dim):
+                raise _refuse(f"blocks.{i}.attn", block.attn, f"has {block.attn.num_heads} heads of "
+                              f"{block.attn.head_dim}, not the config's {self.n_head} of {self.head_dim}")
+        self.final_stages = compile_chain([("ln_f", model.ln_f), ("head", model.head)], False, self.dtype)
 
     def new_cache(self, batch: int, max_len: int) -> KVCache:
         return KVCache(len(self.layers), batch, self.n_head, max_len, self.head_dim, self.dtype)
 
 
-# ----- the stages of a block ---------------------------------------------------------------------
-def normalized(x: np.ndarray, mean_column: np.ndarray, eps: float) -> np.ndarray:
-    """(N, C) -> (x - mean) / sqrt(var + eps) per row (LayerNorm without its affine, which is folded)."""
-    centered = x - np.dot(x, mean_column)              # (N, C)
-    variance = np.dot(centered * centered, mean_column)  # (N, 1), biased
-    variance += eps
-    centered /= np.sqrt(variance, out=variance)
-    return centered
-
-
+# ----- the step ---------------------------------------------------------------------------------------
 def attend(w: DecodeWeights, cache: KVCache, layer: int, qkv: np.ndarray, batch: int, steps: int) -> np.ndarray:
     """qkv (B*T, 3C) of T new positions -> attention output (B*T, C); writes their keys and values."""
     heads, head_dim, width = w.n_head, w.head_dim, w.d_model
@@ -191,32 +212,64 @@ def attend(w: DecodeWeights, cache: KVCache, layer: int, qkv: np.ndarray, batch:
     return attended.reshape(batch * steps, width)
 
 
+def _through(stages: list, h: np.ndarray, laps: list | None) -> np.ndarray:
+    for label, kernel in stages:
+        h = kernel(h)
+        if laps is not None:
+            laps.append((label, perf_counter()))
+    return h
+
+
+class Branch:
+    """A residual branch's stages, split as the step runs them: `body` then `last`, whose output is added to
+    the residual stream (its lap label says so); `last` is None for a branch without stages (x += x)."""
+
+    def __init__(self, stages: list) -> None:
+        self.body = stages[:-1]
+        self.last = (f"{stages[-1][0]}+residual", stages[-1][1]) if stages else None
+
+
+def _residual(branch: Branch, x: np.ndarray, h: np.ndarray, laps: list | None) -> None:
+    """x += the branch applied to h (in place)."""
+    for label, kernel in branch.body:
+        h = kernel(h)
+        if laps is not None:
+            laps.append((label, perf_counter()))
+    if branch.last is None:
+        x += h
+        return
+    x += branch.last[1](h)
+    if laps is not None:
+        laps.append((branch.last[0], perf_counter()))
+
+
 def block_forward(w: DecodeWeights, cache: KVCache, layer: int, x: np.ndarray, batch: int, steps: int,
                   laps: list | None) -> np.ndarray:
     """x (B*T, C) -> x after one pre-LN block (updated in place)."""
     lw = w.layers[layer]
-    qkv = np.dot(normalized(x, w.mean_column, lw.eps1), lw.qkv_weight)
-    qkv += lw.qkv_bias
+    aw = lw.attention
+    h = normalized(x, aw.mean_column, aw.eps) if aw.eps is not None else _through(aw.before, x, laps)
+    qkv = np.dot(h, aw.qkv_weight)
+    qkv += aw.qkv_bias                                                 # (B*T, 3C)
     if laps is not None:
-        laps.append(("ln1+qkv", perf_counter()))
-    attended = attend(w, cache, layer, qkv, batch, steps)
+        laps.append((aw.qkv_label, perf_counter()))
+    attended = attend(w, cache, layer, qkv, batch, steps)              # (B*T, C)
     if laps is not None:
         laps.append(("attention", perf_counter()))
-    x += np.dot(attended, lw.out_weight)
-    x += lw.out_bias
-    if laps is not None:
-        laps.append(("out_proj+residual", perf_counter()))
-    hidden = np.dot(normalized(x, w.mean_column, lw.eps2), lw.fc_weight)   # (B*T, 4C)
-    hidden += lw.fc_bias
-    if laps is not None:
-        laps.append(("ln2+fc", perf_counter()))
-    gelu_(hidden)
-    if laps is not None:
-        laps.append(("gelu", perf_counter()))
-    x += np.dot(hidden, lw.proj_weight)
-    x += lw.proj_bias
-    if laps is not None:
-        laps.append(("proj+residual", perf_counter()))
+    _residual(aw.after, x, attended, laps)
+    _residual(lw.mlp, x, x, laps)
+    return x
+
+
+def _embedded(w: DecodeWeights, tokens: np.ndarray, start: int) -> np.ndarray:
+    """tokens (B, T) at positions [start, start + T) -> (B*T, C), a new array."""
+    batch, steps = tokens.shape
+    ids = tokens.reshape(-1)
+    x = w.tok_emb[ids] if isinstance(w.tok_emb, np.ndarray) else w.tok_emb(ids)
+    if isinstance(w.pos_emb, np.ndarray):
+        x += np.tile(w.pos_emb[start:start + steps], (batch, 1)) if steps > 1 else w.pos_emb[start]
+    else:
+        x += np.tile(w.pos_emb(np.arange(start, start + steps)), (batch, 1))
     return x
 
 
@@ -226,17 +279,14 @@ def forward_cached(w: DecodeWeights, cache: KVCache, tokens: np.ndarray, laps: l
     T = the prompt length for the prefill (one pass over the whole prompt), T = 1 per generated token.
     """
     batch, steps = tokens.shape
-    start = cache.length
-    x = w.tok_emb[tokens.reshape(-1)]                                   # (B*T, C), a new array
-    x += np.tile(w.pos_emb[start:start + steps], (batch, 1)) if steps > 1 else w.pos_emb[start]
+    x = _through(w.embedding_stages, _embedded(w, tokens, cache.length), None)   # (B*T, C)
     if laps is not None:
         laps.append(("embedding", perf_counter()))
     for layer in range(len(w.layers)):
         x = block_forward(w, cache, layer, x, batch, steps, laps)
     cache.advance(steps)
     last = x if steps == 1 else x.reshape(batch, steps, -1)[:, -1]     # (B, C)
-    logits = np.dot(normalized(last, w.mean_column, w.eps_f), w.head_weight)
-    logits += w.head_bias
+    logits = _through(w.final_stages, last, None)
     if laps is not None:
         laps.append(("ln_f+head", perf_counter()))
-    return logits                                                      # (B, V)
+    return logits if logits is not x else logits.copy()                # (B, V)

@@ -53,6 +53,14 @@ def _check_length(max_new_tokens, prompt_length: int, context_length: int) -> in
     return int(max_new_tokens)
 
 
+def _check_seed(seed) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"generate: seed must be an int or None, got {type(seed).__name__} {seed!r}")
+    if seed < 0:
+        raise ValueError(f"generate: seed must be >= 0, got {seed}")
+    return int(seed)
+
+
 def _cached_logits(model, tokens: np.ndarray, prompt_length: int, total: int):
     """Yields the logits (B, V) that choose tokens[:, t] for t = prompt_length .. total-1; reads each
     token the caller wrote into `tokens` before asking for the next logits."""
@@ -86,7 +94,9 @@ def generate(model, idx: Tensor, max_new_tokens: int, temperature: float = 1.0, 
     batch, prompt_length = prompt.shape
     new_tokens = _check_length(max_new_tokens, prompt_length, config.context_length)
     temperature, top_k, top_p = check_temperature(temperature), check_top_k(top_k), check_top_p(top_p)
-    rng = np.random.default_rng(seed) if seed is not None else default_generator()
+    rng = np.random.default_rng(_check_seed(seed)) if seed is not None else default_generator()
+    if not isinstance(use_cache, (bool, np.bool_)):
+        raise TypeError(f"generate: use_cache must be a bool, got {type(use_cache).__name__} {use_cache!r}")
     total = prompt_length + new_tokens
     tokens = np.empty((batch, total), np.int64)
     tokens[:, :prompt_length] = prompt

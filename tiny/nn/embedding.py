@@ -81,6 +81,8 @@ class Embedding(Module):
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
                  dtype=None) -> None:
         super().__init__()
+        from tiny.nn.linear import check_sizes
+        check_sizes("Embedding", num_embeddings=num_embeddings, embedding_dim=embedding_dim)
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         self.padding_idx = _normalize_padding_idx(padding_idx, num_embeddings)

@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 
+from tiny.autograd.version import bump_version
 from tiny.random import default_generator
 from tiny.tensor import Tensor
 
@@ -68,6 +69,7 @@ def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
 def _fill(tensor: Tensor, values) -> Tensor:
     if not isinstance(tensor, Tensor):
         raise TypeError(f"init: expected a Tensor, got {type(tensor).__name__}")
+    bump_version(tensor.data)  # an in-place write (init runs under no_grad in torch: leaves are fine)
     tensor.data[...] = np.asarray(values).astype(tensor.data.dtype, copy=False)
     return tensor
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
@@ -79,6 +80,15 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return LinearFunction.apply(input, weight, bias)
 
 
+def check_sizes(module: str, **sizes) -> None:
+    """Constructor sizes as torch checks them: ints (TypeError otherwise), >= 0 (RuntimeError otherwise)."""
+    for name, value in sizes.items():
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"{module}: {name} must be an int, got {type(value).__name__} {value!r}")
+        if value < 0:
+            raise RuntimeError(f"{module}: Trying to create tensor with negative dimension {value} ({name}={value})")
+
+
 class Linear(Module):
     """y = x W^T + b with W (out_features, in_features).
 
@@ -88,6 +98,7 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None) -> None:
         super().__init__()
+        check_sizes("Linear", in_features=in_features, out_features=out_features)
         self.in_features = in_features
         self.out_features = out_features
         np_dtype = dtypes.to_dtype(dtype if dtype is not None else dtypes.float32, "Linear").np

@@ -65,6 +65,8 @@ def normalize_dims(op: str, dim, ndim: int) -> tuple[int, ...]:
     """dim=None means every dim; an int or a sequence of ints, negative allowed, no repeats."""
     if dim is None:
         return tuple(range(ndim))
+    if not isinstance(dim, (int, np.integer, tuple, list)):
+        raise TypeError(f"{op}: dim must be an int, a tuple of ints or None, got {type(dim).__name__} {dim!r}")
     dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
     normalized = tuple(normalize_dim(op, d, ndim) for d in dims)
     if len(set(normalized)) != len(normalized):

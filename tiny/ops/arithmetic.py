@@ -145,9 +145,45 @@ def mul(input, other):
     return _binary(Mul, "mul", input, other)
 
 
-def div(input, other):
-    """True division: integer inputs give the default float dtype, as in torch."""
-    return _binary(Div, "div", input, other, true_division=True)
+class RoundedDiv(Function):
+    """a / b rounded toward zero ('trunc') or down ('floor'), in the operands' dtype; no gradient (torch's
+    derivative of a rounded quotient is 0 almost everywhere, and torch returns zeros)."""
+
+    @staticmethod
+    def forward(ctx, a, b, rounding_mode):
+        # BEGIN SOLUTION
+        if a.dtype.kind in "iub" and np.any(b == 0):
+            raise RuntimeError("div: ZeroDivisionError (integer division by zero with rounding_mode="
+                               f"{rounding_mode!r})")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if rounding_mode == "floor":
+                return np.floor_divide(a, b)
+            if a.dtype.kind == "f":
+                return np.trunc(a / b)
+            return (a - np.fmod(a, b)) // b  # exact: a - fmod(a, b) is a multiple of b
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad):
+        # BEGIN SOLUTION
+        zeros = np.zeros_like(grad)
+        return zeros, zeros, None
+        # END SOLUTION
+
+
+def div(input, other, *, rounding_mode: str | None = None):
+    """True division (rounding_mode=None): integer inputs give the default float dtype, as in torch.
+    rounding_mode='trunc' or 'floor': the rounded quotient in the promoted dtype (ints stay ints)."""
+    if rounding_mode is None:
+        return _binary(Div, "div", input, other, true_division=True)
+    if rounding_mode not in ("trunc", "floor"):
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                           f"{rounding_mode!r}")
+    a, b = as_operands("div", input, other, dtype_rule=result_type)
+    if a.data.dtype == np.bool_:
+        raise RuntimeError(f"div(rounding_mode={rounding_mode!r}): not implemented for bool tensors")
+    check_broadcast("div", a, b)
+    return RoundedDiv.apply(a, b, rounding_mode)
 
 
 def neg(input):

@@ -95,13 +95,19 @@ def _expand_bool_masks(parts: tuple, shape: tuple) -> tuple:
     return tuple(expanded)
 
 
-def where(condition, input, other):
-    """Elementwise `input if condition else other`; condition must be a bool tensor."""
+def where(condition, input=None, other=None):
+    """Elementwise `input if condition else other`; condition must be a bool tensor. where(condition) alone is
+    torch's nonzero(condition, as_tuple=True): one int64 index tensor per dim."""
     from tiny.tensor import Tensor
 
     if not isinstance(condition, Tensor) or condition.data.dtype != np.bool_:
         got = condition.data.dtype if isinstance(condition, Tensor) else type(condition).__name__
         raise RuntimeError(f"where: expected condition to be a bool tensor, got {got}")
+    if input is None and other is None:
+        return tuple(Tensor._wrap(index.astype(np.int64)) for index in np.nonzero(np.atleast_1d(condition.data)))
+    if input is None or other is None:
+        raise TypeError("where: pass both input and other (where(condition, input, other)), or neither "
+                        "(where(condition) gives the indices of the True elements)")
     dtype = result_type(input, other)
     x = as_tensor_operand("where", input, dtype)
     y = as_tensor_operand("where", other, dtype)
@@ -110,16 +116,14 @@ def where(condition, input, other):
 
 
 def masked_fill(input, mask, value):
-    """Copy of input with `value` where mask is True; mask is bool and broadcasts to input's shape."""
+    """Copy of input with `value` where mask is True. mask is bool; input and mask broadcast together and the
+    result has the broadcast shape (torch's out-of-place masked_fill; only masked_fill_ may not enlarge)."""
     from tiny.tensor import Tensor
 
     if not isinstance(mask, Tensor) or mask.data.dtype != np.bool_:
         got = mask.data.dtype if isinstance(mask, Tensor) else type(mask).__name__
         raise RuntimeError(f"masked_fill: only supports boolean masks, but got mask with dtype {got}")
-    shape = input.data.shape
-    if broadcast_shape("masked_fill", mask.data.shape, shape) != tuple(shape):
-        raise RuntimeError(f"masked_fill: mask of shape {tuple(mask.data.shape)} cannot be broadcast "
-                           f"to the input's shape {tuple(shape)}")
+    broadcast_shape("masked_fill", mask.data.shape, input.data.shape)
     if isinstance(value, Tensor) and value.data.ndim != 0:
         raise RuntimeError(f"masked_fill: only supports a 0-dimensional value tensor, but got tensor "
                            f"with {value.data.ndim} dimension(s)")

@@ -30,7 +30,8 @@ def _check_sequence(op: str, tensors) -> list:
     if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
         raise TypeError(f"{op}: expected a list or tuple of Tensors, got {type(tensors).__name__}")
     if not tensors:
-        raise RuntimeError(f"{op}: expected a non-empty list of Tensors")
+        error = ValueError if op == "cat" else RuntimeError  # torch's classes: cat ValueError, stack RuntimeError
+        raise error(f"{op}: expected a non-empty list of Tensors")
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"{op}: element {i} is a {type(t).__name__}, expected a Tensor")

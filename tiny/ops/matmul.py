@@ -52,7 +52,7 @@ def matmul(input, other):
                         f"{type(other).__name__}")
     sa, sb = input.data.shape, other.data.shape
     if not sa or not sb:
-        raise RuntimeError(f"matmul: both arguments need at least 1 dim, got shapes {sa} and {sb}")
+        raise RuntimeError(f"matmul: both arguments to matmul need to be at least 1D, got shapes {sa} and {sb}")
     k_a = sa[-1]
     k_b = sb[0] if len(sb) == 1 else sb[-2]
     if k_a != k_b:
@@ -63,5 +63,8 @@ def matmul(input, other):
         broadcast_shape("matmul (batch dims)", sa[:-2], sb[:-2])
     if input.data.dtype == np.bool_ or other.data.dtype == np.bool_:
         raise RuntimeError("matmul: not implemented for bool tensors")
+    if input.data.dtype != other.data.dtype:  # torch does not promote in matmul
+        raise RuntimeError(f"matmul: expected both operands to have the same dtype, but got {input.data.dtype} "
+                           f"@ {other.data.dtype} (shapes {tuple(sa)} and {tuple(sb)}); cast one with .to()")
     a, b = as_operands("matmul", input, other, dtype_rule=result_type)
     return MatMul.apply(a, b)

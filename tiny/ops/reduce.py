@@ -88,6 +88,27 @@ class Var(Function):
         # END SOLUTION
 
 
+class Std(Function):
+    """sqrt(Var). Backward as torch's: grad / (2 std), with 0 where std == 0 (not 0/0), then var's backward."""
+
+    @staticmethod
+    def forward(ctx, x, dims, correction, keepdim, full_reduction):
+        # BEGIN SOLUTION
+        variance = Var.forward(ctx, x, dims, correction, keepdim, full_reduction)
+        with np.errstate(invalid="ignore"):
+            ctx.std = np.sqrt(variance)
+        return ctx.std
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad):
+        # BEGIN SOLUTION
+        with np.errstate(invalid="ignore", divide="ignore"):
+            grad_variance = np.where(ctx.std == 0, 0, grad / (2 * ctx.std)).astype(grad.dtype, copy=False)
+        return Var.backward(ctx, grad_variance)
+        # END SOLUTION
+
+
 class Extreme(Function):
     """max or min over all elements; the gradient is shared equally among tied extremes (torch)."""
 
@@ -153,13 +174,25 @@ def _check_not_empty(op: str, x, dims: tuple, error: type = IndexError) -> None:
                     "there is no identity for this reduction")
 
 
-def sum(input, dim=None, keepdim: bool = False):
-    """Sum over `dim` (int, tuple, or None for all). Integer and bool inputs give int64."""
+def _cast_first(op: str, input, dtype):
+    """torch's dtype= argument of sum/mean: the input is cast to dtype before the reduction."""
+    if dtype is None:
+        return input
+    from tiny import dtypes
+    from tiny.ops.arithmetic import to_dtype
+    return to_dtype(input, dtypes.to_dtype(dtype, op).np)
+
+
+def sum(input, dim=None, keepdim: bool = False, *, dtype=None):
+    """Sum over `dim` (int, tuple, or None for all). Integer and bool inputs give int64; dtype= casts first."""
+    input = _cast_first("sum", input, dtype)
     dims = normalize_dims("sum", dim, input.data.ndim)
     return Sum.apply(input, dims, keepdim)
 
 
-def mean(input, dim=None, keepdim: bool = False):
+def mean(input, dim=None, keepdim: bool = False, *, dtype=None):
+    """Mean over `dim` (int, tuple, or None for all) of a floating-point input; dtype= casts first."""
+    input = _cast_first("mean", input, dtype)
     if input.data.dtype.kind != "f":
         raise RuntimeError(f"mean: could not infer output dtype; input dtype must be floating point, "
                            f"got {input.data.dtype}")
@@ -167,17 +200,33 @@ def mean(input, dim=None, keepdim: bool = False):
     return Mean.apply(input, dims, keepdim)
 
 
-def var(input, dim=None, unbiased: bool | None = None, keepdim: bool = False, *, correction=None):
-    """Variance with Bessel's correction by default (correction=1); unbiased=False means 0."""
+def _variance(op: str, function: type, input, dim, unbiased, keepdim, correction):
     if input.data.dtype.kind != "f":
-        raise RuntimeError(f"var: input dtype must be floating point, got {input.data.dtype}")
+        raise RuntimeError(f"{op}: input dtype must be floating point, got {input.data.dtype}")
+    if isinstance(dim, bool):  # torch's legacy overload var(unbiased: bool), std(unbiased: bool)
+        if unbiased is not None:
+            raise TypeError(f"{op}: got unbiased twice (positionally as {dim!r} and as unbiased={unbiased!r})")
+        dim, unbiased = None, dim
+    if unbiased is not None and not isinstance(unbiased, (bool, np.bool_)):
+        raise TypeError(f"{op}: unbiased must be a bool, got {type(unbiased).__name__}")
     if unbiased is not None and correction is not None:
-        raise RuntimeError("var: cannot specify both unbiased and correction")
+        raise TypeError(f"{op}: cannot specify both unbiased ({unbiased!r}) and correction ({correction!r})")
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
-    dims = normalize_dims("var", dim, input.data.ndim)
+    dims = normalize_dims(op, dim, input.data.ndim)
     full_reduction = dim is None or input.data.ndim == 0  # torch's backward treats these apart
-    return Var.apply(input, dims, correction, keepdim, full_reduction)
+    return function.apply(input, dims, correction, keepdim, full_reduction)
+
+
+def var(input, dim=None, unbiased: bool | None = None, keepdim: bool = False, *, correction=None):
+    """Variance over dim (int, tuple or None for all) with Bessel's correction by default (correction=1);
+    unbiased=False means correction 0. var(x, True) / var(x, False) is torch's legacy var(unbiased)."""
+    return _variance("var", Var, input, dim, unbiased, keepdim, correction)
+
+
+def std(input, dim=None, unbiased: bool | None = None, keepdim: bool = False, *, correction=None):
+    """sqrt(var(...)) with var's arguments (Bessel's correction by default)."""
+    return _variance("std", Std, input, dim, unbiased, keepdim, correction)
 
 
 def _extreme(op: str, largest: bool, input, dim, keepdim):
@@ -193,11 +242,21 @@ def _extreme(op: str, largest: bool, input, dim, keepdim):
 
 
 def max(input, dim=None, keepdim: bool = False):
-    """max(x) -> 0-d Tensor; max(x, dim) -> (values, indices) with the first index among ties."""
+    """max(x) -> 0-d Tensor; max(x, dim) -> (values, indices) with the first index among ties;
+    max(x, other Tensor) -> the elementwise maximum (torch.maximum)."""
+    from tiny.ops.extremum import maximum
+    from tiny.tensor import Tensor
+    if isinstance(dim, Tensor):
+        return maximum(input, dim)
     return _extreme("max", True, input, dim, keepdim)
 
 
 def min(input, dim=None, keepdim: bool = False):
+    """min(x), min(x, dim) -> (values, indices), min(x, other Tensor) -> the elementwise minimum."""
+    from tiny.ops.extremum import minimum
+    from tiny.tensor import Tensor
+    if isinstance(dim, Tensor):
+        return minimum(input, dim)
     return _extreme("min", False, input, dim, keepdim)
 
 

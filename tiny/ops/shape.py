@@ -57,7 +57,7 @@ def _shape_arg(op: str, shape: tuple) -> tuple[int, ...]:
         shape = tuple(shape[0])
     for s in shape:
         if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
-            raise TypeError(f"{op}: sizes must be ints, got {shape!r}")
+            raise TypeError(f"{op}: sizes must be ints, got {type(s).__name__} {s!r} in {shape!r}")
     return tuple(int(s) for s in shape)
 
 
@@ -94,7 +94,8 @@ def permute(input, *dims):
                            f"dims (shape {tuple(input.data.shape)})")
     normalized = tuple(normalize_dim("permute", d, ndim) for d in dims)
     if sorted(normalized) != list(range(ndim)):
-        raise RuntimeError(f"permute: dims {list(dims)} are not a permutation of {list(range(ndim))}")
+        problem = "repeated dim" if len(set(normalized)) < len(normalized) else "number of dims don't match"
+        raise RuntimeError(f"permute: dims {list(dims)} are not a permutation of {list(range(ndim))} ({problem})")
     return Permute.apply(input, normalized)
 
 

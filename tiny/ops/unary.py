@@ -1,10 +1,10 @@
-"""Elementwise math: exp, log, sqrt, abs, tanh, sigmoid, relu, clamp."""
+"""Elementwise math: exp, log, sqrt, abs, tanh, sigmoid, relu, clamp (clamp_min, clamp_max)."""
 from __future__ import annotations
 
 import numpy as np
 
 from tiny.autograd import Function
-from tiny.ops._util import as_operands
+from tiny.ops._util import as_operands, broadcast_shape
 from tiny.promotion import float_result_type, result_type
 
 
@@ -132,6 +132,9 @@ class Relu(Function):
 
 
 class Clamp(Function):
+    """x, low, high: arrays (or Python numbers, or None for a missing bound) that broadcast together.
+    result = min(max(x, low), high), so where low > high the result is high, as in torch."""
+
     @staticmethod
     def forward(ctx, x, low, high):
         # BEGIN SOLUTION
@@ -148,13 +151,19 @@ class Clamp(Function):
     def backward(ctx, grad):
         # BEGIN SOLUTION
         x, low, high = ctx.saved_tensors
-        # torch passes the gradient where low <= x <= high, boundaries included.
+        # torch's rule: x gets the gradient where low <= x <= high (boundaries included); low where x < low < high
+        # (so nobody where x < low == high); high where x > high, or everywhere low > high (the result is high).
         inside = np.ones(x.shape, dtype=bool)
         if low is not None:
-            inside &= x >= low
+            inside = inside & (x >= low)
         if high is not None:
-            inside &= x <= high
-        return grad * inside, None, None
+            inside = inside & (x <= high)
+        grad_low = grad_high = None
+        if ctx.needs_input_grad[1]:
+            grad_low = grad * ((x < low) & (True if high is None else low < high))
+        if ctx.needs_input_grad[2]:
+            grad_high = grad * ((x > high) | (False if low is None else low > high))
+        return grad * inside, grad_low, grad_high
         # END SOLUTION
 
 
@@ -197,13 +206,37 @@ def relu(input):
 
 
 def clamp(input, min=None, max=None):
-    """Limit values to [min, max]; either bound may be None, not both."""
+    """Limit values to [min, max]; each bound is a Python number, a Tensor (broadcasting with input; gradients
+    reach it) or None, not both None. The result has the promoted dtype of input and the bounds."""
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    from tiny.tensor import Tensor
     bounds = [b for b in (min, max) if b is not None]
-    for b in bounds:
-        if not isinstance(b, (int, float, np.number)) or isinstance(b, bool):
-            raise TypeError(f"clamp: min and max must be Python numbers, got {type(b).__name__}")
+    for name, b in (("min", min), ("max", max)):
+        if b is not None and (isinstance(b, bool) or not isinstance(b, (int, float, np.number, Tensor))):
+            raise TypeError(f"clamp: {name} must be a Tensor or a Python number, got {type(b).__name__}")
+    if not isinstance(input, Tensor):
+        raise TypeError(f"clamp: input must be a Tensor, got {type(input).__name__}")
     dtype = result_type(input, *bounds)
+    if dtype == np.bool_:
+        raise RuntimeError("clamp: not implemented for bool tensors (\"clamp_scalar_cpu\" not implemented for 'Bool')")
     (x,) = as_operands("clamp", input, dtype_rule=lambda *_: dtype)
-    return Clamp.apply(x, min, max)
+    if not any(isinstance(b, Tensor) for b in bounds):
+        return Clamp.apply(x, min, max)
+    low, high = (None if b is None else as_operands("clamp", b, dtype_rule=lambda *_: dtype)[0] for b in (min, max))
+    broadcast_shape("clamp", *(t.data.shape for t in (x, low, high) if t is not None))
+    return Clamp.apply(x, low, high)
+
+
+def clamp_min(input, min):
+    """clamp(input, min=min): min is a Python number or a Tensor."""
+    if min is None:
+        raise TypeError("clamp_min: min must be a Tensor or a Python number, got None")
+    return clamp(input, min, None)
+
+
+def clamp_max(input, max):
+    """clamp(input, max=max): max is a Python number or a Tensor."""
+    if max is None:
+        raise TypeError("clamp_max: max must be a Tensor or a Python number, got None")
+    return clamp(input, None, max)

@@ -11,6 +11,7 @@ warmup into a decay. `step(epoch)` (deprecated in torch) uses the closed form in
 from __future__ import annotations
 
 import math
+import numbers
 import types
 import warnings
 from bisect import bisect_right
@@ -104,6 +105,10 @@ class LambdaLR(LRScheduler):
             self.lr_lambdas = list(lr_lambda)
         else:
             self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
+        for fn in self.lr_lambdas:
+            if not callable(fn):
+                raise TypeError(f"LambdaLR: lr_lambda must be a function of the epoch (or a list of them, one per "
+                                f"param group), got {type(fn).__name__} {fn!r}")
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -124,10 +129,16 @@ class LambdaLR(LRScheduler):
                 fn.__dict__.update(fn_state)
 
 
+def _positive_int(scheduler: str, name: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+        raise ValueError(f"{scheduler}: {name} must be a positive int, got {value!r}")
+
+
 class StepLR(LRScheduler):
     """Multiply the lr by gamma every step_size epochs."""
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
+        _positive_int("StepLR", "step_size", step_size)  # torch accepts 0 and fails in step() (ZeroDivisionError)
         self.step_size = step_size
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
@@ -185,6 +196,7 @@ class CosineAnnealingLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:
+        _positive_int("CosineAnnealingLR", "T_max", T_max)  # torch accepts 0 and fails in step() (ZeroDivisionError)
         self.T_max = T_max
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch)

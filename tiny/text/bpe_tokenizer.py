@@ -250,14 +250,14 @@ class BPETokenizer:
     @classmethod
     def load(cls, path: str | os.PathLike) -> BPETokenizer:
         """A new tokenizer from a file written by `save` (encodes exactly as the saved one)."""
-        with open(path, encoding="utf-8") as file:
-            state = json.load(file)
-        if not isinstance(state, dict) or state.get("type") != "BPETokenizer":
-            raise ValueError(f"BPETokenizer.load: {os.fspath(path)!r} is not a saved BPETokenizer")
-        if state.get("version") != 1 or state.get("pre_split") != PRE_SPLIT:
-            raise ValueError(f"BPETokenizer.load: {os.fspath(path)!r} has version {state.get('version')!r} "
-                             f"and pre_split {state.get('pre_split')!r}; expected 1 and {PRE_SPLIT!r}")
-        return cls(state["merges"], state["special_tokens"])
+        from tiny.text._files import load_state
+
+        def build(state: dict) -> BPETokenizer:
+            if state.get("version") != 1 or state.get("pre_split") != PRE_SPLIT:
+                raise ValueError(f"version {state.get('version')!r} and pre_split {state.get('pre_split')!r}; "
+                                 f"expected 1 and {PRE_SPLIT!r}")
+            return cls(state["merges"], state["special_tokens"])
+        return load_state(path, "BPETokenizer", build)
 
     def __repr__(self) -> str:
         return (f"BPETokenizer(vocab_size={self.vocab_size}, merges={len(self._merges)}, "

@@ -83,11 +83,8 @@ class CharTokenizer:
     @classmethod
     def load(cls, path: str | os.PathLike) -> CharTokenizer:
         """A new tokenizer from a file written by `save`."""
-        with open(path, encoding="utf-8") as file:
-            state = json.load(file)
-        if not isinstance(state, dict) or state.get("type") != "CharTokenizer":
-            raise ValueError(f"CharTokenizer.load: {os.fspath(path)!r} is not a saved CharTokenizer")
-        return cls(state["chars"], unk=state.get("unk"))
+        from tiny.text._files import load_state
+        return load_state(path, "CharTokenizer", lambda state: cls(state["chars"], unk=state.get("unk")))
 
     def __repr__(self) -> str:
         return f"CharTokenizer(vocab_size={self.vocab_size}, unk={self.unk!r})"
