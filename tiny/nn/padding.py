@@ -64,7 +64,8 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
                            f"but got padding length {len(amounts)} and input of dimension {input.ndim}")
     pairs = list(zip(amounts[::2], amounts[1::2]))
     for dim, (before, after) in zip(range(input.ndim - 1, -1, -1), pairs):
-        if input.shape[dim] + before + after < 0:
+        if input.shape[dim] + min(before, 0) + min(after, 0) < 0:  # torch crops first, then pads
             raise RuntimeError(f"pad: negative padding ({before}, {after}) on dim {dim} of size "
-                               f"{input.shape[dim]} leaves a negative size")
+                               f"{input.shape[dim]} crops more than the dim holds (narrow(): length must be "
+                               "non-negative)")
     return ConstantPadFunction.apply(input, pairs, 0.0 if value is None else value)

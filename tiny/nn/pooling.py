@@ -44,7 +44,7 @@ class MaxPool2dFunction(Function):
         fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
         xp = _spatial.pad_spatial(x, pads, fill)                                 # (N, C, Hp, Wp)
         view = _spatial.windows(xp, kernel, stride, dilation, out_hw)            # (N, C, Ho, Wo, kh, kw)
-        flat = view.reshape(view.shape[:4] + (-1,))                              # (N, C, Ho, Wo, kh*kw)
+        flat = view.reshape(view.shape[:4] + (kernel[0] * kernel[1],))                              # (N, C, Ho, Wo, kh*kw)
         arg = np.argmax(flat, axis=-1)              # the first maximum (nan counts as the maximum)
         out = np.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
         ctx.save_for_backward(arg)
