@@ -19,6 +19,7 @@ SCENARIO_MODULES = ["difftests.scenarios.autograd", "difftests.scenarios.tensor_
                     "difftests.scenarios.optim", "difftests.scenarios.training", "difftests.scenarios.data",
                     "difftests.scenarios.text", "difftests.scenarios.attention", "difftests.scenarios.gpt",
                     "difftests.scenarios.generation"]
+SCENARIO_MODULES += ["difftests.scenarios.conv"]  # vision (issue 11)
 
 
 def scenario(name: str) -> Callable:

@@ -12,7 +12,6 @@ conv1d is conv2d on a height-1 image (the input and weight get a unit height dim
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 
@@ -143,8 +142,9 @@ def _check_kernel_fits(op: str, spatial: tuple, pads: list, kernel: tuple, dilat
                            "actual input size")
 
 
-def _convolve(op: str, input: Tensor, weight: Tensor, bias, stride, padding, dilation, groups, dims: int) -> Tensor:
-    """conv1d / conv2d after the checks: batch the input, lift 1-D to a unit height, apply Conv2dFunction."""
+def _convolve(op: str, input: Tensor, weight: Tensor, bias, stride, padding, dilation, groups, dims: int,
+              function: type = Conv2dFunction) -> Tensor:
+    """conv1d / conv2d after the checks: batch the input, lift 1-D to a unit height, apply `function`."""
     _check_conv(op, input, weight, bias, groups, dims)
     kernel = tuple(weight.shape[2:])
     stride = _as_tuple(stride, dims, "stride", op)
@@ -156,7 +156,7 @@ def _convolve(op: str, input: Tensor, weight: Tensor, bias, stride, padding, dil
     if dims == 1:  # (N, C, L) -> (N, C, 1, L); weight (O, Cg, k) -> (O, Cg, 1, k)
         x, weight = x.unsqueeze(2), weight.unsqueeze(2)
         stride, dilation, pads = (1,) + stride, (1,) + dilation, [(0, 0)] + pads
-    out = Conv2dFunction.apply(x, weight, bias, stride, tuple(pads), dilation, int(groups))
+    out = function.apply(x, weight, bias, stride, tuple(pads), dilation, int(groups))
     if dims == 1:
         out = out.squeeze(2)
     return out.squeeze(0) if unbatched else out
@@ -209,9 +209,6 @@ class _ConvNd(Module):
                 raise ValueError(f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
             if padding == "same" and any(s != 1 for s in self.stride):
                 raise ValueError("padding='same' is not supported for strided convolutions")
-            if padding == "same" and any(d * (k - 1) % 2 for k, d in zip(self.kernel_size, self.dilation)):
-                warnings.warn("Using padding='same' with even kernel lengths and odd dilation may require a "
-                              "zero-padded copy of the input be created", UserWarning, stacklevel=3)
             self.padding = padding
         else:
             self.padding = _as_tuple(padding, self.dims, "padding", name, allow_zero=True)
