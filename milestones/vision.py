@@ -141,7 +141,8 @@ def comparison_rows(outcome: dict[str, Any], steps: int) -> list[tuple[str, str]
             (f"max |loss tiny - loss torch|, float32, all {steps} steps", f"{outcome['max_delta']:.2e}"),
             ("torch twin training time (1 thread)", format_seconds(outcome["torch_seconds"]))]
     if "float64_delta" in outcome:
-        rows.append(("max |loss tiny - loss torch|, float64, 100 steps", f"{outcome['float64_delta']:.2e}"))
+        rows.append((f"max |loss tiny - loss torch|, float64, {outcome.get('float64_steps', 100)} steps",
+                     f"{outcome['float64_delta']:.2e}"))
     if "torch_accuracy" in outcome:
         rows.append(("torch twin test accuracy", f"{outcome['torch_accuracy']:.2%}"))
     return rows
