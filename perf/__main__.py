@@ -12,7 +12,7 @@ import sys
 
 import perf  # noqa: F401  (pins the thread pools before NumPy / torch load)
 
-REPORTS = {"generation": "perf.generation", "training": "perf.training"}
+REPORTS = {"generation": "perf.generation", "training": "perf.training", "conv": "perf.conv"}
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:

@@ -17,7 +17,7 @@ class ConvWithoutKernelFlip(_conv.Conv2dFunction):
     @staticmethod
     def backward(ctx, grad):
         cols, w_g = ctx.saved_tensors
-        kh, kw = ctx.geometry[1][2:]
+        kh, kw = ctx.geometry[0][2:]  # the weight shape
         groups, out_per_group, size = w_g.shape
         unflipped = w_g.reshape(groups, out_per_group, -1, kh, kw)[..., ::-1, ::-1].reshape(groups, out_per_group, size)
         ctx.save_for_backward(cols, unflipped)  # the bug: the correct backward is the flipped kernel's
