@@ -4,6 +4,7 @@ to ~1e-10). The full runs (thresholds) are marked slow; their results are in the
 from __future__ import annotations
 
 import importlib.util
+import os
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ import pytest
 import tiny
 from milestones import RunOptions
 from milestones.__main__ import main
-from milestones.lenet_1998 import FASHION_INSTALL, load_fashion_mnist
+from milestones.lenet_1998 import FASHION_DIR, FASHION_INSTALL, load_fashion_mnist
 from milestones.registry import milestones, run
 
 VISION = ["perceptron-1957", "xor-1969", "mlp-1986", "lenet-1998"]
@@ -64,6 +65,15 @@ def test_lenet_1998_quick_run_follows_the_torch_twin(tmp_path):
     assert (tmp_path / "lenet-1998-mnist" / "curves.png").is_file()
 
 
+@pytest.mark.skipif(not (FASHION_DIR / "train-images-idx3-ubyte.gz").is_file(), reason=f"needs Fashion-MNIST: "
+                    f"{FASHION_INSTALL}")
+def test_lenet_1998_quick_run_on_fashion_mnist(tmp_path):
+    images, labels = load_fashion_mnist("test")
+    assert images.shape == (10000, 1, 28, 28) and np.bincount(labels).tolist() == [1000] * 10
+    result = run("lenet-1998", RunOptions(quick=True, progress=False, out_dir=tmp_path, dataset="fashion-mnist"))
+    assert result.passed and (tmp_path / "lenet-1998-fashion-mnist" / "checkpoint.safetensors").is_file()
+
+
 def test_unknown_dataset_and_missing_fashion_mnist_are_clear_errors(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="--dataset must be one of"):
         run("mlp-1986", RunOptions(quick=True, progress=False, out_dir=tmp_path, dataset="cifar10"))
@@ -74,6 +84,8 @@ def test_unknown_dataset_and_missing_fashion_mnist_are_clear_errors(tmp_path, mo
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("TINY_RUN_SLOW"), reason="full training runs (minutes each on 2 cores): "
+                    "TINY_RUN_SLOW=1 pytest -m slow tests/test_vision_milestones.py")
 @needs_mnist
 @pytest.mark.parametrize("name, dataset", [("mlp-1986", None), ("mlp-1986", "mnist"), ("lenet-1998", None)])
 def test_full_runs_reach_their_thresholds(tmp_path, name, dataset):
