@@ -35,3 +35,14 @@ def test_a_skeleton_without_the_conv_area_is_not_implemented_there(tmp_path):
     assert CONV_OPS <= status["not_implemented"], out
     assert status["failed"] == set(), out
     assert {"models.MLP", "models.Perceptron"} <= status["passed"], out
+
+
+def test_perf_conv_quick_report_has_every_case_and_ratio():
+    from perf import conv
+    result = conv.run(quick=True, repeats=1, progress=lambda text: None)
+    assert [c["case"] for c in result["cases"]] == list(conv.CASES)
+    for case in result["cases"]:
+        for kind in ("forward", "forward+backward"):
+            assert case[kind]["tiny_over_torch"] > 0 and len(case[kind]["tiny"]["samples"]) == 1
+    text = conv.tables(result)
+    assert "tiny/torch" in text and "LeNet c3" in text
