@@ -96,9 +96,11 @@ def run(options: RunOptions) -> MilestoneResult:
         from reference.models.mlp import MLP as TorchMLP
         outcome = compare_with_torch(lambda: TorchMLP(list(setup.sizes)), initial, x_train, y_train, schedule,
                                      options.seed, log.losses, options.progress)
-        outcome["torch_accuracy"] = accuracy(__import__("torch"), outcome["model"], x_test, y_test)
+        import torch
+        outcome["torch_accuracy"] = accuracy(torch, outcome["model"], x_test, y_test)
         outcome["float64_steps"] = min(100, schedule.steps)
-        outcome["float64_delta"] = float64_agreement(lambda: MLP(list(setup.sizes)), lambda: TorchMLP(list(setup.sizes)),
+        outcome["float64_delta"] = float64_agreement(lambda: MLP(list(setup.sizes)),
+                                                     lambda: TorchMLP(list(setup.sizes)),
                                                      x_train, y_train, schedule, options.seed,
                                                      steps=min(100, schedule.steps))
         rows += comparison_rows(outcome, schedule.steps)

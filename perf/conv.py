@@ -94,7 +94,8 @@ def plot(result: dict, path: str) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    labels = [f"{c['case'].split(' (')[0]}\n{kind}" for c in result["cases"] for kind in ("forward", "forward+backward")]
+    labels = [f"{c['case'].split(' (')[0]}\n{kind}" for c in result["cases"]
+              for kind in ("forward", "forward+backward")]
     ratios = [c[kind]["tiny_over_torch"] for c in result["cases"] for kind in ("forward", "forward+backward")]
     figure, axis = plt.subplots(figsize=(9, 4))
     axis.bar(range(len(ratios)), ratios)

@@ -93,7 +93,8 @@ def save(obj: Any, f: str | os.PathLike) -> None:
     offset = 0
     for name, array in tensors.items():
         size = array.size * array.dtype.itemsize
-        header[name] = {"dtype": CODES[array.dtype], "shape": list(array.shape), "data_offsets": [offset, offset + size]}
+        header[name] = {"dtype": CODES[array.dtype], "shape": list(array.shape),
+                        "data_offsets": [offset, offset + size]}
         offset += size
     header["__metadata__"] = {**values, TREE_KEY: json.dumps(tree)}
     text = json.dumps(header, separators=(",", ":")).encode()
@@ -147,7 +148,8 @@ def _tensor(entry_name: str, entry: Any, buffer: bytes, name: str) -> np.ndarray
     if end > len(buffer):
         raise CheckpointError(f"tiny.load: {name} is truncated: tensor {entry_name!r} ends at byte {end} of the "
                               f"data, which has only {len(buffer)} bytes")
-    return np.frombuffer(buffer, dtype, count=int(np.prod(shape)), offset=begin).reshape(shape).astype(dtype.newbyteorder("="))
+    values = np.frombuffer(buffer, dtype, count=int(np.prod(shape)), offset=begin).reshape(shape)
+    return values.astype(dtype.newbyteorder("="))  # a writable copy in native byte order
 
 
 def _check_coverage(header: dict, buffer: bytes, name: str) -> None:

@@ -1,9 +1,9 @@
 """Pooling: max_pool2d, avg_pool2d, adaptive_avg_pool2d and their Modules (torch's semantics).
 
 Max and average pooling read every window through a strided view (tiny/nn/_spatial.py), one kernel offset
-at a time (kh*kw vectorized (N, C, Ho, Wo) operations), and send gradients back the same way. In max pooling a window's gradient goes to one
-element: the first maximum in row-major order within the window, as torch's CPU kernel does (a later
-equal value does not replace the running max). Adaptive average pooling is two small matmuls with
+at a time (kh*kw vectorized (N, C, Ho, Wo) operations), and send gradients back the same way. In max
+pooling a window's gradient goes to one element: the first maximum in row-major order within the window,
+as torch's CPU kernel does (a later equal value does not replace the running max). Adaptive average pooling is two small matmuls with
 averaging matrices, out = P_h @ x @ P_w^T, whose rows average torch's adaptive windows
 [floor(i*H/Ho), ceil((i+1)*H/Ho)).
 """
@@ -156,11 +156,13 @@ def _window_geometry(op, input, kernel_size, stride, padding, dilation, ceil_mod
         raise RuntimeError(f"{op}: pad should be at most half of effective kernel size, but got pad={pad}, "
                            f"kernel_size={kernel} and dilation={dilation}")
     size = input.shape[-2:]
-    out_hw = tuple(pooled_size(s, k, st, p, d, ceil_mode) for s, k, st, p, d in zip(size, kernel, stride, pad, dilation))
+    out_hw = tuple(pooled_size(s, k, st, p, d, ceil_mode)
+                   for s, k, st, p, d in zip(size, kernel, stride, pad, dilation))
     if min(out_hw) < 1:
         raise RuntimeError(f"{op}: Given input size: ({'x'.join(map(str, input.shape[-3:]))}). Calculated output "
                            f"size: ({input.shape[-3]}x{out_hw[0]}x{out_hw[1]}). Output size is too small")
-    pads = tuple(_padded_for(s, o, k, st, p, d) for s, o, k, st, p, d in zip(size, out_hw, kernel, stride, pad, dilation))
+    pads = tuple(_padded_for(s, o, k, st, p, d)
+                 for s, o, k, st, p, d in zip(size, out_hw, kernel, stride, pad, dilation))
     return kernel, stride, pad, dilation, out_hw, pads
 
 
