@@ -49,7 +49,8 @@ AREAS = ["tensor", "autograd", "nn", "losses", "optim", "training", "data", "con
 PAIR_MODULES = ["difftests.pairs.tensor", "difftests.pairs.nn", "difftests.pairs.losses", "difftests.pairs.optim",
                 "difftests.pairs.data", "difftests.pairs.text", "difftests.pairs.attention", "difftests.pairs.gpt",
                 "difftests.pairs.generation", "difftests.pairs.quant",
-                "difftests.pairs.prune", "difftests.pairs.compress"]
+                "difftests.pairs.prune", "difftests.pairs.compress", "difftests.pairs.conv",
+                "difftests.pairs.vision_models"]
 
 
 def register(*pairs: Pair) -> None:

@@ -11,7 +11,9 @@ from milestones.common import MilestoneResult, RunOptions, blas_threads
 
 __all__ = ["Milestone", "register", "milestones", "get", "run", "MILESTONE_MODULES"]
 
-MILESTONE_MODULES = ("milestones.transformer_2017", "milestones.char_gpt", "milestones.compression")
+MILESTONE_MODULES = ("milestones.perceptron_1957", "milestones.xor_1969", "milestones.mlp_1986",
+                     "milestones.lenet_1998", "milestones.transformer_2017", "milestones.char_gpt",
+                     "milestones.compression")
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,15 @@ import sys
 
 import perf  # noqa: F401  (pins the thread pools before NumPy / torch load)
 
-REPORTS = {"generation": "perf.generation", "training": "perf.training", "quant": "perf.quant"}
+REPORTS = {"generation": "perf.generation", "training": "perf.training", "quant": "perf.quant", "conv": "perf.conv"}
+ON_REQUEST = {"conv"}  # run only when named (`python -m perf conv`): keeps the default run's time unchanged
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m perf", description="tiny vs torch performance reports")
     parser.add_argument("reports", nargs="*", metavar="REPORT",
-                        help=f"reports to run (default: all of {', '.join(REPORTS)})")
+                        help=f"reports to run (default: {', '.join(n for n in REPORTS if n not in ON_REQUEST)}; "
+                             f"also: {', '.join(sorted(ON_REQUEST))})")
     parser.add_argument("--quick", action="store_true", help="smallest config, few tokens, 2 repeats (< 1 min)")
     parser.add_argument("--repeats", type=int, default=None, help="interleaved repeats per measurement")
     parser.add_argument("--json", metavar="F", help="write all measurements as JSON to F")
@@ -66,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImplementationUnusable as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    names = args.reports or list(REPORTS)
+    names = args.reports or [name for name in REPORTS if name not in ON_REQUEST]
     results, unable = {}, []
     for index, name in enumerate(names):
         report = importlib.import_module(REPORTS[name])

@@ -12,6 +12,7 @@ from tiny.ops.reduce import argmax, argmin, max, mean, min, std, sum, var
 from tiny.ops.shape import flatten, permute, reshape, squeeze, transpose, unsqueeze
 from tiny.ops.unary import abs, clamp, exp, log, relu, sigmoid, sqrt, tanh
 from tiny.random import manual_seed
+from tiny.serialization import load, save
 from tiny.tensor import Tensor
 
 from tiny import autograd, data, generation, models, nn, optim, quant, text  # noqa: E402  (submodules as attributes, like torch.nn)
@@ -37,3 +38,4 @@ __all__ = [
     "quant", "qint8", "quint8", "qint32", "per_tensor_affine", "per_tensor_symmetric", "per_channel_affine",
     "per_channel_symmetric", "quantize_per_tensor", "quantize_per_channel", "dequantize",
 ]
+__all__ += ["save", "load"]  # checkpoints (tiny/serialization.py)
