@@ -48,7 +48,7 @@ AREAS = ["tensor", "autograd", "nn", "losses", "optim", "training", "data", "con
 
 PAIR_MODULES = ["difftests.pairs.tensor", "difftests.pairs.nn", "difftests.pairs.losses", "difftests.pairs.optim",
                 "difftests.pairs.data", "difftests.pairs.text", "difftests.pairs.attention", "difftests.pairs.gpt",
-                "difftests.pairs.generation"]
+                "difftests.pairs.generation", "difftests.pairs.profiler"]
 
 
 def register(*pairs: Pair) -> None:

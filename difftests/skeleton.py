@@ -28,6 +28,7 @@ AREA_FILES = {
     "attention": ["nn/attention.py"],
     "gpt": ["models/gpt.py"],
     "generation": ["generation/*.py"],
+    "profiler": ["profiler/flops.py", "profiler/parameters.py"],
 }
 REGION = re.compile(rf"^(?P<pad>[ \t]*){re.escape(BEGIN)}\n(?P<body>.*?)^(?P=pad){re.escape(END)}\n",
                     re.MULTILINE | re.DOTALL)

@@ -18,7 +18,7 @@ SCENARIOS: dict[str, Callable] = {}
 SCENARIO_MODULES = ["difftests.scenarios.autograd", "difftests.scenarios.tensor_api", "difftests.scenarios.nn",
                     "difftests.scenarios.optim", "difftests.scenarios.training", "difftests.scenarios.data",
                     "difftests.scenarios.text", "difftests.scenarios.attention", "difftests.scenarios.gpt",
-                    "difftests.scenarios.generation"]
+                    "difftests.scenarios.generation", "difftests.scenarios.profiler"]
 
 
 def scenario(name: str) -> Callable:
