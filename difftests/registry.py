@@ -48,7 +48,9 @@ AREAS = ["tensor", "autograd", "nn", "losses", "optim", "training", "data", "con
 
 PAIR_MODULES = ["difftests.pairs.tensor", "difftests.pairs.nn", "difftests.pairs.losses", "difftests.pairs.optim",
                 "difftests.pairs.data", "difftests.pairs.text", "difftests.pairs.attention", "difftests.pairs.gpt",
-                "difftests.pairs.generation", "difftests.pairs.profiler"]
+                "difftests.pairs.generation"]
+PAIR_MODULES += ["difftests.pairs.conv", "difftests.pairs.vision_models"]  # vision (issue 11)
+PAIR_MODULES += ["difftests.pairs.profiler"]  # profiler (issue 13)
 
 
 def register(*pairs: Pair) -> None:
