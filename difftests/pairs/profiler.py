@@ -354,10 +354,11 @@ if _has("reference.nn.conv"):
     register(Pair("profiler.count_flops[Conv2d]", AREA, call=conv2d_call, ref=f"{REF}:conv2d_flops",
                   source="tiny.profiler.flops:conv2d_flops", strategy=_conv_strategy, examples=_conv_examples,
                   requires=("profiler.count_flops", "nn.Conv2d"), differentiable=False))
-for _module, _name, _shapes in (("reference.models.mlp", "MLP", [(1, 784), (32, 784)]),
-                                ("reference.models.lenet", "LeNet5", [(1, 1, 28, 28), (8, 1, 28, 28)])):
+for _module, _name, _shapes, _config in (
+        ("reference.models.mlp", "MLP", [(1, 784), (32, 784)], {"sizes": [784, 256, 128, 10]}),
+        ("reference.models.lenet", "LeNet5", [(1, 1, 28, 28), (8, 1, 28, 28)], {})):
     if _has(_module):
-        _examples = _model_examples(_module, _name, _shapes, {})
+        _examples = _model_examples(_module, _name, _shapes, _config)
         register(Pair(f"profiler.count_flops[{_name}]", AREA, call=model_call, ref=f"{REF}:model_flops",
                       source="tiny.profiler.flops:count_flops", strategy=lambda dtype, e=_examples: st.sampled_from(e(dtype)),
                       examples=_examples, requires=("profiler.count_flops", f"models.{_name}"), differentiable=False,
