@@ -37,8 +37,14 @@ def plot_path(base: str, index: int, name: str) -> str:
     return f"{root}-{name}{ext or '.png'}"
 
 
+SUBCOMMANDS = {"olympics": "perf.olympics"}  # `python -m perf olympics DIR ...`: their own arguments
+
+
 def main(argv: list[str] | None = None) -> int:
     import importlib
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in SUBCOMMANDS:
+        return importlib.import_module(SUBCOMMANDS[argv[0]]).main(argv[1:])
     args = parse(argv)
     names = args.reports or list(REPORTS)
     results = {}
