@@ -14,7 +14,7 @@ from tiny.ops.unary import abs, clamp, exp, log, relu, sigmoid, sqrt, tanh
 from tiny.random import manual_seed
 from tiny.tensor import Tensor
 
-from tiny import autograd, data, generation, models, nn, optim, profiler, text  # noqa: E402  (submodules as attributes, like torch.nn)
+from tiny import accel, autograd, data, generation, models, nn, optim, profiler, text  # noqa: E402  (submodules as attributes, like torch.nn)
 
 bool = bool_  # torch spells it tiny.bool  # noqa: A001
 float = float32  # noqa: A001
@@ -31,5 +31,5 @@ __all__ = [
     "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "clamp",
     "sum", "mean", "var", "max", "min", "argmax", "argmin",
     "reshape", "transpose", "permute", "unsqueeze", "squeeze", "flatten",
-    "cat", "stack", "where", "masked_fill", "autograd", "data", "generation", "models", "nn", "optim", "profiler", "text",
+    "cat", "stack", "where", "masked_fill", "accel", "autograd", "data", "generation", "models", "nn", "optim", "profiler", "text",
 ]
