@@ -1,7 +1,12 @@
-"""python -m perf [REPORT ...] [--quick] [--repeats N] [--json F] [--plot F.png]
+"""python -m perf [SECTION ...] [--quick] [--repeats N] [--out DIR] [--json F] [--plot F.png]
+   python -m perf olympics DIR [...]            (subcommands take their own arguments)
 
-Runs the named reports (default: all) and prints their tables; --json writes every measurement, --plot a
-PNG per report (F.png for the first, F-<report>.png for the others). Reports: see REPORTS.
+Without a section name every section of SECTIONS runs: the combined report. Each prints its tables; --out DIR
+writes the combined report (DIR/report.md, report.json, one PNG per section, see perf/report.py); --json F
+writes every measurement as JSON, --plot F.png a PNG per section (F.png for the first, F-<section>.png after).
+
+Sections plug in through SECTIONS: a module with run(quick, repeats, progress) -> dict, tables(dict) -> str
+and plot(dict, path). Add one line here for a new section.
 """
 from __future__ import annotations
 
@@ -9,24 +14,30 @@ import argparse
 import json
 import os
 import sys
+import traceback
 
 import perf  # noqa: F401  (pins the thread pools before NumPy / torch load)
 
-REPORTS = {"generation": "perf.generation", "training": "perf.training"}
+SECTIONS = {"generation": "perf.generation", "training": "perf.training", "accel": "perf.accel",
+            "profiler": "perf.profiler"}
+REPORTS = SECTIONS  # the name used before the combined report
+SUBCOMMANDS = {"olympics": "perf.olympics"}  # `python -m perf olympics DIR ...`: their own arguments
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m perf", description="tiny vs torch performance reports")
-    parser.add_argument("reports", nargs="*", metavar="REPORT",
-                        help=f"reports to run (default: all of {', '.join(REPORTS)})")
-    parser.add_argument("--quick", action="store_true", help="smallest config, few tokens, 2 repeats (< 1 min)")
+    parser.add_argument("reports", nargs="*", metavar="SECTION",
+                        help=f"sections to run (default: all of {', '.join(SECTIONS)})")
+    parser.add_argument("--quick", action="store_true", help="smallest configs, few repeats (CI)")
     parser.add_argument("--repeats", type=int, default=None, help="interleaved repeats per measurement")
+    parser.add_argument("--out", metavar="DIR", help="write the combined report (Markdown, JSON, PNGs) into DIR")
     parser.add_argument("--json", metavar="F", help="write all measurements as JSON to F")
     parser.add_argument("--plot", metavar="F.png", help="write the plot(s) to F.png")
     args = parser.parse_args(argv)
-    unknown = [name for name in args.reports if name not in REPORTS]
+    unknown = [name for name in args.reports if name not in SECTIONS]
     if unknown:
-        parser.error(f"unknown report(s) {', '.join(unknown)}; choose from {', '.join(REPORTS)}")
+        parser.error(f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)} "
+                     f"(subcommands: {', '.join(SUBCOMMANDS)})")
     return args
 
 
@@ -37,7 +48,12 @@ def plot_path(base: str, index: int, name: str) -> str:
     return f"{root}-{name}{ext or '.png'}"
 
 
-SUBCOMMANDS = {"olympics": "perf.olympics"}  # `python -m perf olympics DIR ...`: their own arguments
+def run_section(name: str, args: argparse.Namespace) -> tuple[object, dict]:
+    import importlib
+    module = importlib.import_module(SECTIONS[name])
+    result = module.run(quick=args.quick, repeats=args.repeats,
+                        progress=lambda text: print(text, file=sys.stderr, flush=True))
+    return module, result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,19 +62,43 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] in SUBCOMMANDS:
         return importlib.import_module(SUBCOMMANDS[argv[0]]).main(argv[1:])
     args = parse(argv)
-    names = args.reports or list(REPORTS)
-    results = {}
+    names = args.reports or list(SECTIONS)
+    results, images, failed = {}, {}, False
+    if args.out:
+        os.makedirs(args.out, exist_ok=True)
     for index, name in enumerate(names):
-        report = importlib.import_module(REPORTS[name])
-        results[name] = report.run(quick=args.quick, repeats=args.repeats,
-                                   progress=lambda text: print(text, file=sys.stderr, flush=True))
-        print(report.tables(results[name]), flush=True)
+        try:
+            module, result = run_section(name, args)
+            result["__tables__"] = module.tables(result)
+        except Exception as exc:  # noqa: BLE001 - one failing section must not hide the others
+            traceback.print_exc()
+            results[name] = {"__error__": f"{type(exc).__name__}: {exc}"}
+            failed = True
+            continue
+        results[name] = result
+        print(result["__tables__"], flush=True)
         if args.plot:
-            report.plot(results[name], plot_path(args.plot, index, name))
+            module.plot(result, plot_path(args.plot, index, name))
+        if args.out:
+            module.plot(result, os.path.join(args.out, f"{name}.png"))
+            images[name] = f"{name}.png"
     if args.json:
         with open(args.json, "w") as f:
-            json.dump(results, f, indent=1)
-    return 0
+            json.dump({k: {kk: vv for kk, vv in v.items() if kk != "__tables__"} for k, v in results.items()}, f,
+                      indent=1)
+    if args.out:
+        from perf.common import pin_threads
+        from perf.report import environment, markdown
+        env = environment(pin_threads())
+        settings = {"quick": args.quick, "repeats": args.repeats, "argv": " ".join(argv)}
+        with open(os.path.join(args.out, "report.md"), "w") as f:
+            f.write(markdown(results, env, settings, images))
+        with open(os.path.join(args.out, "report.json"), "w") as f:
+            json.dump({"environment": env, "settings": settings,
+                       "sections": {k: {kk: vv for kk, vv in v.items() if kk != "__tables__"}
+                                    for k, v in results.items()}}, f, indent=1, default=str)
+        print(f"report: {os.path.join(args.out, 'report.md')}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
