@@ -36,11 +36,12 @@ def _numpy_blas(numpy) -> str:
 
 
 def _torch_blas(torch) -> str:
+    """BLAS_INFO / LAPACK_INFO / USE_MKLDNN of torch's build settings, e.g. "BLAS_INFO=mkl, LAPACK_INFO=mkl"."""
+    import re
     text = torch.__config__.show()
-    for line in text.splitlines():
-        if "BLAS_INFO" in line or "LAPACK_INFO" in line:
-            return line.strip().rstrip(",")
-    return "unknown"
+    found = [m.group(0) for key in ("BLAS_INFO", "LAPACK_INFO", "USE_MKLDNN")
+             for m in [re.search(rf"{key}=[^,\s]+", text)] if m]
+    return ", ".join(found) or "unknown"
 
 
 def markdown(results: dict, env: dict, settings: dict, images: dict) -> str:
