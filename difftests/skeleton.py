@@ -25,6 +25,7 @@ AREA_FILES = {
     "nn": ["nn/activation.py", "nn/linear.py", "nn/normalization.py", "nn/embedding.py", "nn/dropout.py"],
     "losses": ["nn/loss.py"],
     "optim": ["optim/*.py"],
+    "conv": ["nn/conv.py", "nn/pooling.py", "nn/padding.py"],
     "attention": ["nn/attention.py"],
     "gpt": ["models/gpt.py"],
     "generation": ["generation/*.py"],

@@ -25,6 +25,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--out", type=Path, default=Path("runs"), help="where checkpoints go (default: runs/)")
     run.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
+    run.add_argument("--dataset", default=None,
+                     help="the milestone's alternative dataset, e.g. mnist (1986), fashion-mnist (1998)")
     run.add_argument("--threads", type=int, default=1,
                      help="BLAS threads for NumPy and torch (default 1: faster for these small models)")
     return parser
@@ -42,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
         print(error.args[0], file=sys.stderr)
         return 2
     result = run(args.name, RunOptions(quick=args.quick, compare_torch=args.compare_torch, seed=args.seed,
-                                       out_dir=args.out, progress=not args.no_progress, threads=args.threads))
+                                       out_dir=args.out, progress=not args.no_progress, threads=args.threads,
+                                       dataset=args.dataset))
     for sample in result.samples:
         print(sample + "\n")
     print(format_table(result))

@@ -25,6 +25,7 @@ class RunOptions:
     out_dir: Path = Path("runs")
     progress: bool = True
     threads: int = 1
+    dataset: str | None = None   # a milestone's alternative dataset (e.g. "mnist", "fashion-mnist"), if any
 
 
 @dataclass

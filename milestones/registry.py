@@ -12,6 +12,8 @@ from milestones.common import MilestoneResult, RunOptions, blas_threads
 __all__ = ["Milestone", "register", "milestones", "get", "run", "MILESTONE_MODULES"]
 
 MILESTONE_MODULES = ("milestones.transformer_2017", "milestones.char_gpt")
+MILESTONE_MODULES += ("milestones.perceptron_1957", "milestones.xor_1969", "milestones.mlp_1986",
+                      "milestones.lenet_1998")  # vision (issue 11)
 
 
 @dataclass(frozen=True)

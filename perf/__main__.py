@@ -1,7 +1,7 @@
 """python -m perf [SECTION ...] [--quick] [--repeats N] [--out DIR] [--json F] [--plot F.png]
    python -m perf olympics DIR [...]            (subcommands take their own arguments)
 
-Without a section name every section of SECTIONS runs: the combined report. Each prints its tables; --out DIR
+Without a section name every section of SECTIONS runs (those in ON_REQUEST only with --out). Each prints its tables; --out DIR
 writes the combined report (DIR/report.md, report.json, one PNG per section, see perf/report.py); --json F
 writes every measurement as JSON, --plot F.png a PNG per section (F.png for the first, F-<section>.png after).
 
@@ -19,15 +19,18 @@ import traceback
 import perf  # noqa: F401  (pins the thread pools before NumPy / torch load)
 
 SECTIONS = {"generation": "perf.generation", "training": "perf.training", "accel": "perf.accel",
-            "profiler": "perf.profiler"}
+            "profiler": "perf.profiler", "conv": "perf.conv"}
 REPORTS = SECTIONS  # the name used before the combined report
+# Run only when named, or in the combined report (--out): keeps a plain `python -m perf` run's time unchanged.
+ON_REQUEST = {"conv"}
 SUBCOMMANDS = {"olympics": "perf.olympics"}  # `python -m perf olympics DIR ...`: their own arguments
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m perf", description="tiny vs torch performance reports")
     parser.add_argument("reports", nargs="*", metavar="SECTION",
-                        help=f"sections to run (default: all of {', '.join(SECTIONS)})")
+                        help=f"sections to run (default: {', '.join(n for n in SECTIONS if n not in ON_REQUEST)}; "
+                             f"also: {', '.join(sorted(ON_REQUEST))}, which --out includes)")
     parser.add_argument("--quick", action="store_true", help="smallest configs, few repeats (CI)")
     parser.add_argument("--repeats", type=int, default=None, help="interleaved repeats per measurement")
     parser.add_argument("--out", metavar="DIR", help="write the combined report (Markdown, JSON, PNGs) into DIR")
@@ -62,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] in SUBCOMMANDS:
         return importlib.import_module(SUBCOMMANDS[argv[0]]).main(argv[1:])
     args = parse(argv)
-    names = args.reports or list(SECTIONS)
+    names = args.reports or [name for name in SECTIONS if args.out or name not in ON_REQUEST]
     results, images, failed = {}, {}, False
     if args.out:
         os.makedirs(args.out, exist_ok=True)

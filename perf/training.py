@@ -187,6 +187,9 @@ def run(quick: bool = False, repeats: int | None = None, progress=print) -> dict
     for config_name in settings["configs"]:
         progress(f"[perf training] {config_name}: step time, {settings['repeats']} interleaved repeats")
         result["configs"].append(measure_config(config_name, settings["repeats"], settings["steps"]))
+    from perf import vision_steps  # the MLP and LeNet-5 steps (issue 11)
+    progress("[perf training] MLP and LeNet-5: step time")
+    result["vision"] = vision_steps.run(quick, repeats)
     progress(f"[perf training] {settings['profile_config']}: profiles")
     result["profile_tiny"] = profile_tiny(settings["profile_config"], settings["profile_steps"])
     result["profile_torch"] = profile_torch(settings["profile_config"], settings["profile_steps"])
@@ -229,8 +232,14 @@ def tables(result: dict) -> str:
             f"{tiny_profile['profiled_step_seconds'] * 1e3:.0f} ms per profiled step)\n{_profile_table(tiny_profile)}\n\n"
             f"torch's top operators ({torch_profile['config']}, torch.profiler self CPU time, "
             f"{torch_profile['profiled_step_seconds'] * 1e3:.0f} ms per profiled step)\n{_profile_table(torch_profile)}\n\n"
+            + (vision_steps_table(result) if "vision" in result else "") +
             f"Threads: {threads}\nLoad average (1 min): {result['machine']['load_average_1min']} at the start, "
             f"{result['machine']['load_average_1min_at_end']} at the end (2 cores)")
+
+
+def vision_steps_table(result: dict) -> str:
+    from perf import vision_steps
+    return vision_steps.table(result["vision"]) + "\n\n"
 
 
 def plot(result: dict, path: str) -> None:

@@ -12,6 +12,7 @@ from tiny.ops.reduce import argmax, argmin, max, mean, min, sum, var
 from tiny.ops.shape import flatten, permute, reshape, squeeze, transpose, unsqueeze
 from tiny.ops.unary import abs, clamp, exp, log, relu, sigmoid, sqrt, tanh
 from tiny.random import manual_seed
+from tiny.serialization import load, save
 from tiny.tensor import Tensor
 
 from tiny import accel, autograd, data, generation, models, nn, optim, profiler, text  # noqa: E402  (submodules as attributes, like torch.nn)
@@ -33,3 +34,4 @@ __all__ = [
     "reshape", "transpose", "permute", "unsqueeze", "squeeze", "flatten",
     "cat", "stack", "where", "masked_fill", "accel", "autograd", "data", "generation", "models", "nn", "optim", "profiler", "text",
 ]
+__all__ += ["save", "load"]  # checkpoints (tiny/serialization.py)

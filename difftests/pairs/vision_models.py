@@ -14,6 +14,12 @@ from difftests.registry import Pair, register
 
 AREA = "conv"
 
+COVERED_ELSEWHERE = {
+    "save": "tests/test_serialization.py: exact round trips, files read by safetensors.torch.load_file into the "
+            "torch twins (model, optimizer, scheduler) and the reverse, truncated/corrupted/mismatched files",
+    "load": "tests/test_serialization.py (see save)",
+}
+
 
 def lenet_shapes(num_classes: int = 10) -> list[tuple[str, tuple]]:
     return [("c1.weight", (6, 1, 5, 5)), ("c1.bias", (6,)), ("c3.weight", (16, 6, 5, 5)), ("c3.bias", (16,)),

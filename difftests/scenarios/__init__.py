@@ -18,7 +18,9 @@ SCENARIOS: dict[str, Callable] = {}
 SCENARIO_MODULES = ["difftests.scenarios.autograd", "difftests.scenarios.tensor_api", "difftests.scenarios.nn",
                     "difftests.scenarios.optim", "difftests.scenarios.training", "difftests.scenarios.data",
                     "difftests.scenarios.text", "difftests.scenarios.attention", "difftests.scenarios.gpt",
-                    "difftests.scenarios.generation", "difftests.scenarios.profiler"]
+                    "difftests.scenarios.generation"]
+SCENARIO_MODULES += ["difftests.scenarios.conv"]  # vision (issue 11)
+SCENARIO_MODULES += ["difftests.scenarios.profiler"]  # profiler (issue 13)
 
 
 def scenario(name: str) -> Callable:

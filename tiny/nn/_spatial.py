@@ -35,7 +35,7 @@ def effective(kernel: int, dilation: int) -> int:
 
 
 def pad_spatial(x: np.ndarray, pads: Pads, value: float = 0.0) -> np.ndarray:
-    """(N, C, H, W) -> (N, C, H + top + bottom, W + left + right), the border filled with `value`."""
+    """(A, B, H, W) -> (A, B, H + top + bottom, W + left + right), the border filled with `value`."""
     (top, bottom), (left, right) = pads
     if top == bottom == left == right == 0:
         return x
@@ -47,7 +47,8 @@ def pad_spatial(x: np.ndarray, pads: Pads, value: float = 0.0) -> np.ndarray:
 
 def windows(xp: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int], dilation: tuple[int, int],
             out_hw: tuple[int, int]) -> np.ndarray:
-    """Padded (N, C, Hp, Wp) -> read-only view (N, C, Ho, Wo, kh, kw) of each output's receptive field."""
+    """Padded (A, B, Hp, Wp) -> read-only view (A, B, Ho, Wo, kh, kw) of each output's receptive field
+    (A, B are (N, C) for pooling and (C, N) for convolution's im2col)."""
     (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel, stride, dilation, out_hw
     view = sliding_window_view(xp, (effective(kh, dh), effective(kw, dw)), axis=(2, 3))
     return view[:, :, :sh * (ho - 1) + 1:sh, :sw * (wo - 1) + 1:sw, ::dh, ::dw]
@@ -62,13 +63,13 @@ def offset_slices(i: int, j: int, stride: tuple[int, int], dilation: tuple[int, 
 
 def scatter_windows(per_window: np.ndarray, padded_shape: tuple[int, ...], stride: tuple[int, int],
                     dilation: tuple[int, int]) -> np.ndarray:
-    """col2im: per_window (N, C, kh, kw, Ho, Wo) summed onto a zero (N, C, Hp, Wp) grid (adjoint of windows)."""
-    kh, kw, ho, wo = per_window.shape[-4:]
-    grid = np.zeros(padded_shape, dtype=per_window.dtype)  # (N, C, Hp, Wp)
+    """col2im: per_window (A, kh, kw, B, Ho, Wo) summed onto a zero (A, B, Hp, Wp) grid (adjoint of windows)."""
+    kh, kw, _, ho, wo = per_window.shape[1:]
+    grid = np.zeros(padded_shape, dtype=per_window.dtype)  # (A, B, Hp, Wp)
     for i in range(kh):          # loop over kernel offsets only: kh * kw vectorized adds
         for j in range(kw):
             rows, cols = offset_slices(i, j, stride, dilation, (ho, wo))
-            grid[:, :, rows, cols] += per_window[:, :, i, j]
+            grid[:, :, rows, cols] += per_window[:, i, j]
     return grid
 
 

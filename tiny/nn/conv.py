@@ -2,17 +2,16 @@
 
 One Function, `Conv2dFunction`, does the work, vectorized as im2col + matmul:
 
-    cols = windows(x_padded)                 # (g, N*Ho*Wo, Cg*kh*kw)  one strided view, one copy
-    out  = cols @ W_g^T                      # (g, N*Ho*Wo, Og)        one (batched) BLAS call
-    dW   = dout^T @ cols                     # (g, Og, Cg*kh*kw)
-    dx   = col2im(dout @ W_g)                # the adjoint of im2col: kh*kw vectorized adds
+    cols = windows(x_padded)                 # (g, Cg*kh*kw, N*Ho*Wo)  one strided view, one copy
+    out  = W_g @ cols                        # (g, Og, N*Ho*Wo)        one (batched) BLAS call
+    dW   = dout @ cols^T                     # (g, Og, Cg*kh*kw)
+    dx   = col2im(W_g^T @ dout)              # the adjoint of im2col: kh*kw vectorized adds
 
 conv1d is conv2d on a height-1 image (the input and weight get a unit height dim).
 """
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 
@@ -32,6 +31,8 @@ class Conv2dFunction(Function):
     """x (N, C, H, W), weight (O, C/groups, kh, kw), bias (O,) or None -> (N, O, Ho, Wo).
 
     pads ((top, bottom), (left, right)), stride and dilation are (h, w) pairs of ints, groups an int.
+    Layout: the columns are (g, K, M) with K = Cg*kh*kw rows and M = N*Ho*Wo columns, so the im2col copy
+    and the col2im adds run along the contiguous Wo axis.
     """
 
     @staticmethod
@@ -40,19 +41,19 @@ class Conv2dFunction(Function):
         n, c, h, w = x.shape
         out_channels, cg, kh, kw = weight.shape
         og = out_channels // groups
-        xp = _spatial.pad_spatial(x, pads)                                        # (N, C, Hp, Wp)
+        xp = _spatial.pad_spatial(x.transpose(1, 0, 2, 3), pads)                  # (C, N, Hp, Wp)
         ho = (xp.shape[2] - _spatial.effective(kh, dilation[0])) // stride[0] + 1
         wo = (xp.shape[3] - _spatial.effective(kw, dilation[1])) // stride[1] + 1
-        view = _spatial.windows(xp, (kh, kw), stride, dilation, (ho, wo))          # (N, C, Ho, Wo, kh, kw)
-        view = view.reshape(n, groups, cg, ho, wo, kh, kw)
-        cols = view.transpose(1, 0, 3, 4, 2, 5, 6).reshape(groups, n * ho * wo, cg * kh * kw)  # im2col copy
+        view = _spatial.windows(xp, (kh, kw), stride, dilation, (ho, wo))          # (C, N, Ho, Wo, kh, kw)
+        view = view.reshape(groups, cg, n, ho, wo, kh, kw)
+        cols = view.transpose(0, 1, 5, 6, 2, 3, 4).reshape(groups, cg * kh * kw, n * ho * wo)  # im2col copy
         w_g = weight.reshape(groups, og, cg * kh * kw)                            # (g, Og, K)
-        out = np.matmul(cols, w_g.transpose(0, 2, 1))                             # (g, N*Ho*Wo, Og)
-        out = out.reshape(groups, n, ho, wo, og).transpose(1, 0, 4, 2, 3).reshape(n, out_channels, ho, wo)
+        out = np.matmul(w_g, cols)                                                # (g, Og, M)
+        out = out.reshape(out_channels, n, ho, wo).transpose(1, 0, 2, 3)          # (N, O, Ho, Wo)
         if bias is not None:
             out = out + bias.reshape(1, out_channels, 1, 1)
         ctx.save_for_backward(cols, w_g)
-        ctx.geometry = (x.shape, weight.shape, xp.shape, stride, pads, dilation, groups)
+        ctx.geometry = (weight.shape, xp.shape, stride, pads, dilation, groups)
         return np.ascontiguousarray(out)
         # END SOLUTION
 
@@ -60,20 +61,19 @@ class Conv2dFunction(Function):
     def backward(ctx, grad):
         # BEGIN SOLUTION
         cols, w_g = ctx.saved_tensors
-        x_shape, w_shape, padded_shape, stride, pads, dilation, groups = ctx.geometry
+        w_shape, padded_shape, stride, pads, dilation, groups = ctx.geometry
         needs_x, needs_weight, needs_bias = ctx.needs_input_grad[:3]
         n, out_channels, ho, wo = grad.shape
         _, cg, kh, kw = w_shape
-        og = out_channels // groups
-        grad_g = grad.reshape(n, groups, og, ho, wo).transpose(1, 0, 3, 4, 2).reshape(groups, n * ho * wo, og)
-        grad_weight = np.matmul(grad_g.transpose(0, 2, 1), cols).reshape(w_shape) if needs_weight else None
+        grad_g = np.ascontiguousarray(grad.transpose(1, 0, 2, 3)).reshape(groups, out_channels // groups, -1)
+        grad_weight = np.matmul(grad_g, cols.transpose(0, 2, 1)).reshape(w_shape) if needs_weight else None
         grad_bias = grad.sum(axis=(0, 2, 3)) if needs_bias else None
         grad_x = None
         if needs_x:
-            grad_cols = np.matmul(grad_g, w_g)                                    # (g, N*Ho*Wo, K)
-            per_window = grad_cols.reshape(groups, n, ho, wo, cg, kh, kw).transpose(1, 0, 4, 5, 6, 2, 3)
-            per_window = per_window.reshape(n, groups * cg, kh, kw, ho, wo)       # (N, C, kh, kw, Ho, Wo)
-            grad_x = _spatial.crop(_spatial.scatter_windows(per_window, padded_shape, stride, dilation), pads)
+            grad_cols = np.matmul(w_g.transpose(0, 2, 1), grad_g)                 # (g, K, M)
+            per_window = grad_cols.reshape(groups * cg, kh, kw, n, ho, wo)        # (C, kh, kw, N, Ho, Wo)
+            grid = _spatial.scatter_windows(per_window, padded_shape, stride, dilation)  # (C, N, Hp, Wp)
+            grad_x = _spatial.crop(grid, pads).transpose(1, 0, 2, 3)
         return grad_x, grad_weight, grad_bias, None, None, None, None
         # END SOLUTION
 
@@ -143,8 +143,9 @@ def _check_kernel_fits(op: str, spatial: tuple, pads: list, kernel: tuple, dilat
                            "actual input size")
 
 
-def _convolve(op: str, input: Tensor, weight: Tensor, bias, stride, padding, dilation, groups, dims: int) -> Tensor:
-    """conv1d / conv2d after the checks: batch the input, lift 1-D to a unit height, apply Conv2dFunction."""
+def _convolve(op: str, input: Tensor, weight: Tensor, bias, stride, padding, dilation, groups, dims: int,
+              function: type = Conv2dFunction) -> Tensor:
+    """conv1d / conv2d after the checks: batch the input, lift 1-D to a unit height, apply `function`."""
     _check_conv(op, input, weight, bias, groups, dims)
     kernel = tuple(weight.shape[2:])
     stride = _as_tuple(stride, dims, "stride", op)
@@ -156,7 +157,7 @@ def _convolve(op: str, input: Tensor, weight: Tensor, bias, stride, padding, dil
     if dims == 1:  # (N, C, L) -> (N, C, 1, L); weight (O, Cg, k) -> (O, Cg, 1, k)
         x, weight = x.unsqueeze(2), weight.unsqueeze(2)
         stride, dilation, pads = (1,) + stride, (1,) + dilation, [(0, 0)] + pads
-    out = Conv2dFunction.apply(x, weight, bias, stride, tuple(pads), dilation, int(groups))
+    out = function.apply(x, weight, bias, stride, tuple(pads), dilation, int(groups))
     if dims == 1:
         out = out.squeeze(2)
     return out.squeeze(0) if unbatched else out
@@ -209,9 +210,6 @@ class _ConvNd(Module):
                 raise ValueError(f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
             if padding == "same" and any(s != 1 for s in self.stride):
                 raise ValueError("padding='same' is not supported for strided convolutions")
-            if padding == "same" and any(d * (k - 1) % 2 for k, d in zip(self.kernel_size, self.dilation)):
-                warnings.warn("Using padding='same' with even kernel lengths and odd dilation may require a "
-                              "zero-padded copy of the input be created", UserWarning, stacklevel=3)
             self.padding = padding
         else:
             self.padding = _as_tuple(padding, self.dims, "padding", name, allow_zero=True)

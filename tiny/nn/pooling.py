@@ -1,9 +1,9 @@
 """Pooling: max_pool2d, avg_pool2d, adaptive_avg_pool2d and their Modules (torch's semantics).
 
-Max and average pooling read every window at once through a strided view (tiny/nn/_spatial.py) and send
-gradients back with its adjoint (kh*kw vectorized adds). In max pooling a window's gradient goes to one
-element: the first maximum in row-major order within the window, as torch's CPU kernel does (a later
-equal value does not replace the running max). Adaptive average pooling is two small matmuls with
+Max and average pooling read every window through a strided view (tiny/nn/_spatial.py), one kernel offset
+at a time (kh*kw vectorized (N, C, Ho, Wo) operations), and send gradients back the same way. In max
+pooling a window's gradient goes to one element: the first maximum in row-major order within the window,
+as torch's CPU kernel does (a later equal value does not replace the running max). Adaptive average pooling is two small matmuls with
 averaging matrices, out = P_h @ x @ P_w^T, whose rows average torch's adaptive windows
 [floor(i*H/Ho), ceil((i+1)*H/Ho)).
 """
@@ -36,7 +36,11 @@ def _padded_for(size: int, out: int, kernel: int, stride: int, pad: int, dilatio
 
 
 class MaxPool2dFunction(Function):
-    """x (N, C, H, W) -> (N, C, Ho, Wo) maxima, plus int64 indices into each H*W plane if asked."""
+    """x (N, C, H, W) -> (N, C, Ho, Wo) maxima, plus int64 indices into each H*W plane if asked.
+
+    A running maximum over the kh*kw kernel offsets (each a strided (N, C, Ho, Wo) view): a later offset
+    replaces the max only if strictly greater (or nan), which keeps the first max of a tie, as torch.
+    """
 
     @staticmethod
     def forward(ctx, x, kernel, stride, pads, dilation, out_hw, return_indices):
@@ -44,9 +48,13 @@ class MaxPool2dFunction(Function):
         fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
         xp = _spatial.pad_spatial(x, pads, fill)                                 # (N, C, Hp, Wp)
         view = _spatial.windows(xp, kernel, stride, dilation, out_hw)            # (N, C, Ho, Wo, kh, kw)
-        flat = view.reshape(view.shape[:4] + (kernel[0] * kernel[1],))                              # (N, C, Ho, Wo, kh*kw)
-        arg = np.argmax(flat, axis=-1)              # the first maximum (nan counts as the maximum)
-        out = np.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
+        out = view[..., 0, 0].copy()
+        arg = np.zeros(out.shape, dtype=np.int64)                                # the offset i * kw + j
+        for offset in range(1, kernel[0] * kernel[1]):
+            candidate = view[..., offset // kernel[1], offset % kernel[1]]
+            better = (candidate > out) | np.isnan(candidate)
+            np.copyto(out, candidate, where=better)
+            arg[better] = offset
         ctx.save_for_backward(arg)
         ctx.geometry = (xp.shape, kernel, stride, pads, dilation)
         if not return_indices:
@@ -63,11 +71,11 @@ class MaxPool2dFunction(Function):
         # BEGIN SOLUTION
         (arg,) = ctx.saved_tensors
         padded_shape, (kh, kw), stride, pads, dilation = ctx.geometry
-        offsets = np.arange(kh * kw).reshape(kh, kw, 1, 1, 1, 1)
-        # (kh, kw, N, C, Ho, Wo): the gradient where that offset holds the window's max, else 0
-        routed = np.where(arg[None, None] == offsets, grad[None, None], 0).astype(grad.dtype)
-        per_window = routed.transpose(2, 3, 0, 1, 4, 5)                           # (N, C, kh, kw, Ho, Wo)
-        grid = _spatial.scatter_windows(per_window, padded_shape, stride, dilation)
+        grid = np.zeros(padded_shape, dtype=grad.dtype)                          # (N, C, Hp, Wp)
+        zero = np.zeros((), dtype=grad.dtype)
+        for offset in range(kh * kw):  # each window's gradient goes to the offset holding its max
+            rows, cols = _spatial.offset_slices(offset // kw, offset % kw, stride, dilation, grad.shape[2:])
+            grid[:, :, rows, cols] += np.where(arg == offset, grad, zero)
         return (_spatial.crop(grid, pads),) + (None,) * 6
         # END SOLUTION
 
@@ -89,8 +97,11 @@ class AvgPool2dFunction(Function):
         # BEGIN SOLUTION
         padded_shape, (kh, kw), stride, pads, divisor = ctx.geometry
         share = (grad / divisor).astype(grad.dtype)                              # (N, C, Ho, Wo)
-        per_window = np.broadcast_to(share[:, :, None, None], share.shape[:2] + (kh, kw) + share.shape[2:])
-        grid = _spatial.scatter_windows(per_window, padded_shape, stride, (1, 1))
+        grid = np.zeros(padded_shape, dtype=grad.dtype)                          # (N, C, Hp, Wp)
+        for i in range(kh):  # every element of a window receives the window's share
+            for j in range(kw):
+                rows, cols = _spatial.offset_slices(i, j, stride, (1, 1), share.shape[2:])
+                grid[:, :, rows, cols] += share
         return (_spatial.crop(grid, pads),) + (None,) * 5
         # END SOLUTION
 
@@ -145,11 +156,13 @@ def _window_geometry(op, input, kernel_size, stride, padding, dilation, ceil_mod
         raise RuntimeError(f"{op}: pad should be at most half of effective kernel size, but got pad={pad}, "
                            f"kernel_size={kernel} and dilation={dilation}")
     size = input.shape[-2:]
-    out_hw = tuple(pooled_size(s, k, st, p, d, ceil_mode) for s, k, st, p, d in zip(size, kernel, stride, pad, dilation))
+    out_hw = tuple(pooled_size(s, k, st, p, d, ceil_mode)
+                   for s, k, st, p, d in zip(size, kernel, stride, pad, dilation))
     if min(out_hw) < 1:
         raise RuntimeError(f"{op}: Given input size: ({'x'.join(map(str, input.shape[-3:]))}). Calculated output "
                            f"size: ({input.shape[-3]}x{out_hw[0]}x{out_hw[1]}). Output size is too small")
-    pads = tuple(_padded_for(s, o, k, st, p, d) for s, o, k, st, p, d in zip(size, out_hw, kernel, stride, pad, dilation))
+    pads = tuple(_padded_for(s, o, k, st, p, d)
+                 for s, o, k, st, p, d in zip(size, out_hw, kernel, stride, pad, dilation))
     return kernel, stride, pad, dilation, out_hw, pads
 
 
