@@ -1,9 +1,10 @@
 """python -m perf [SECTION ...] [--quick] [--repeats N] [--out DIR] [--json F] [--plot F.png]
    python -m perf olympics DIR [...]            (subcommands take their own arguments)
 
-Without a section name every section of SECTIONS runs (those in ON_REQUEST only with --out). Each prints its tables; --out DIR
-writes the combined report (DIR/report.md, report.json, one PNG per section, see perf/report.py); --json F
-writes every measurement as JSON, --plot F.png a PNG per section (F.png for the first, F-<section>.png after).
+Without a section name every section of SECTIONS runs (those in ON_REQUEST only with --out). Each prints its
+tables; --out DIR writes the combined report (DIR/report.md, report.json, one PNG per section, see
+perf/report.py); --json F writes every measurement as JSON, --plot F.png a PNG per section (F.png for the first,
+F-<section>.png after).
 
 Sections plug in through SECTIONS: a module with run(quick, repeats, progress) -> dict, tables(dict) -> str
 and plot(dict, path). Add one line here for a new section.
