@@ -45,12 +45,13 @@ REGISTRY: dict[str, Pair] = {}
 # The area order of the course; the report lists areas in this order.
 AREAS = ["tensor", "autograd", "nn", "losses", "optim", "training", "data", "conv", "text", "attention", "gpt",
          "generation", "quant", "prune", "profiler"]
+AREAS += ["accel"]  # tiny.accel: naive / vectorized / fused levels (issue 13)
 
 PAIR_MODULES = ["difftests.pairs.tensor", "difftests.pairs.nn", "difftests.pairs.losses", "difftests.pairs.optim",
                 "difftests.pairs.data", "difftests.pairs.text", "difftests.pairs.attention", "difftests.pairs.gpt",
                 "difftests.pairs.generation", "difftests.pairs.quant",
                 "difftests.pairs.prune", "difftests.pairs.compress", "difftests.pairs.conv",
-                "difftests.pairs.vision_models"]
+                "difftests.pairs.vision_models", "difftests.pairs.profiler", "difftests.pairs.accel"]
 
 
 def register(*pairs: Pair) -> None:

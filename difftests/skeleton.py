@@ -31,6 +31,7 @@ AREA_FILES = {
     "generation": ["generation/*.py"],
     "quant": ["quant/*.py"],
     "prune": ["nn/utils/prune.py", "nn/utils/distill.py", "nn/utils/low_rank.py"],
+    "profiler": ["profiler/flops.py", "profiler/parameters.py"],
 }
 REGION = re.compile(rf"^(?P<pad>[ \t]*){re.escape(BEGIN)}\n(?P<body>.*?)^(?P=pad){re.escape(END)}\n",
                     re.MULTILINE | re.DOTALL)

@@ -19,7 +19,7 @@ VARIANTS = ("tiny cached", "tiny uncached", "torch cached", "torch uncached")
 def quick_report(tmp_path_factory):
     out = tmp_path_factory.mktemp("perf")
     json_path, plot_path = out / "perf.json", out / "perf.png"
-    completed = subprocess.run([sys.executable, "-m", "perf", "--quick", "--repeats", "1", "--json", str(json_path),
+    completed = subprocess.run([sys.executable, "-m", "perf", "generation", "--quick", "--repeats", "1", "--json", str(json_path),
                                 "--plot", str(plot_path)], cwd=ROOT, capture_output=True, text=True, timeout=300,
                                env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert completed.returncode == 0, completed.stderr[-3000:]

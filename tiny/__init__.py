@@ -15,7 +15,7 @@ from tiny.random import manual_seed
 from tiny.serialization import load, save
 from tiny.tensor import Tensor
 
-from tiny import autograd, data, generation, models, nn, optim, quant, text  # noqa: E402  (submodules as attributes, like torch.nn)
+from tiny import accel, autograd, data, generation, models, nn, optim, profiler, quant, text  # noqa: E402  (submodules as attributes, like torch.nn)
 from tiny.quant import (dequantize, per_channel_affine, per_channel_symmetric, per_tensor_affine,  # noqa: E402
                         per_tensor_symmetric, qint8, qint32, quantize_per_channel, quantize_per_tensor, quint8)
 
@@ -34,7 +34,8 @@ __all__ = [
     "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "clamp",
     "sum", "mean", "var", "std", "max", "min", "argmax", "argmin",
     "reshape", "transpose", "permute", "unsqueeze", "squeeze", "flatten",
-    "cat", "stack", "where", "masked_fill", "autograd", "data", "generation", "models", "nn", "optim", "text",
+    "cat", "stack", "where", "masked_fill", "accel", "autograd", "data", "generation", "models", "nn", "optim",
+    "profiler", "text",
     "quant", "qint8", "quint8", "qint32", "per_tensor_affine", "per_tensor_symmetric", "per_channel_affine",
     "per_channel_symmetric", "quantize_per_tensor", "quantize_per_channel", "dequantize",
 ]

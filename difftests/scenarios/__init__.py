@@ -19,7 +19,7 @@ SCENARIO_MODULES = ["difftests.scenarios.autograd", "difftests.scenarios.tensor_
                     "difftests.scenarios.optim", "difftests.scenarios.training", "difftests.scenarios.data",
                     "difftests.scenarios.text", "difftests.scenarios.attention", "difftests.scenarios.gpt",
                     "difftests.scenarios.generation", "difftests.scenarios.quant",
-                    "difftests.scenarios.prune", "difftests.scenarios.conv"]
+                    "difftests.scenarios.prune", "difftests.scenarios.conv", "difftests.scenarios.profiler"]
 
 
 def scenario(name: str) -> Callable:

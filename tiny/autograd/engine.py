@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tiny.autograd.function import Node
+from tiny.autograd.function import Node, call_backward
 from tiny.autograd.version import check_saved
 
 
@@ -52,7 +52,7 @@ def _call_backward(node: Node, grad_outputs: list[np.ndarray]) -> tuple:
             f"{node.name()}.backward: trying to backward through the graph a second time; its saved "
             "values were freed by the first backward. Pass retain_graph=True to the first backward.")
     check_saved(node.ctx, node.name())  # nothing it saved was written in place since
-    grads = node.function.backward(node.ctx, *grad_outputs)
+    grads = call_backward(node.function, node.ctx, grad_outputs)  # observed by tiny.profiler, if active
     if not isinstance(grads, tuple):
         grads = (grads,)
     if len(grads) != len(node.inputs):

@@ -21,6 +21,7 @@ input's shape ("unbroadcasting") and casts them to the input's dtype.
 """
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -92,7 +93,7 @@ class Function:
         needs_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         raw_args = [a.data if isinstance(a, Tensor) else a for a in args]
         ctx = Context(needs_grad)
-        result = cls.forward(ctx, *raw_args, **kwargs)
+        result = cls.forward(ctx, *raw_args, **kwargs) if not OBSERVERS else observed_forward(cls, ctx, raw_args, kwargs)
         is_tuple = isinstance(result, tuple)
         outputs = [Tensor._wrap(np.asarray(r)) for r in (result if is_tuple else (result,))]
         if grad_enabled() and any(needs_grad):
@@ -106,3 +107,34 @@ class Function:
             if ctx._saved:  # each saved array remembers its version (see version.py)
                 ctx._saved_versions = record_saved(ctx._saved, outputs)
         return tuple(outputs) if is_tuple else outputs[0]
+
+
+# ----- observers: how tiny.profiler sees every Function run ------------------------------------------
+# tiny.profiler's tracers (FLOP counting, per-op timing, saved-activation accounting) add themselves to
+# OBSERVERS for the duration of a `with` block and remove themselves in a `finally`. An observer has
+#     on_forward(function, ctx, args, kwargs, result, start, seconds)     args: the forward's array arguments
+#     on_backward(function, ctx, grad_outputs, grads, start, seconds)
+# (start: time.perf_counter() when the call began). With no observer registered, apply() and the engine
+# pay one truthiness test each. Functions never know they are observed.
+OBSERVERS: list = []
+
+
+def observed_forward(cls: type, ctx: Context, raw_args: list, kwargs: dict) -> Any:
+    start = time.perf_counter()
+    result = cls.forward(ctx, *raw_args, **kwargs)
+    seconds = time.perf_counter() - start
+    for observer in list(OBSERVERS):
+        observer.on_forward(cls, ctx, raw_args, kwargs, result, start, seconds)
+    return result
+
+
+def call_backward(function: type, ctx: Context, grad_outputs: list) -> Any:
+    """function.backward(ctx, *grad_outputs), reported to the observers (the engine calls this)."""
+    if not OBSERVERS:
+        return function.backward(ctx, *grad_outputs)
+    start = time.perf_counter()
+    grads = function.backward(ctx, *grad_outputs)
+    seconds = time.perf_counter() - start
+    for observer in list(OBSERVERS):
+        observer.on_backward(function, ctx, grad_outputs, grads, start, seconds)
+    return grads
