@@ -81,7 +81,7 @@ def test_rewriting_the_reference_on_disk_is_detected_without_the_sandbox(tmp_pat
     code, report, out = run(adversary(tmp_path, "rewrites_reference.py"), ["add"], tmp_path,
                             "--unsafe-same-user", root=copy)
     assert "return a - b" in open(os.path.join(copy, "reference", "ops", "arithmetic.py")).read()  # it did write
-    assert code == 1, out
+    assert code == 3 and report["complete"] is False, out  # TAMPERING: the whole run is untrustworthy
     assert statuses(report) == {"add": "failed"}, out  # the preloaded reference still adds
     assert "TAMPERING" in out and "reference/ops/arithmetic.py" in out
 
