@@ -31,7 +31,14 @@ def run(argv: list[str]) -> int:
     parser.add_argument("--gradescope", dest="gradescope_path", help="write Gradescope's results.json here")
     parser.add_argument("--weights", help="JSON file of per-area points and partial credit (see difftests/grading.py)")
     parser.add_argument("--junit", dest="junit_path", help="write a JUnit XML report here")
-    parser.add_argument("-n", dest="workers", default="auto", help="parallel workers (default auto; 0 = off)")
+    parser.add_argument("--profile", help="course profile (TOML): areas, pairs, dtypes, excluded features, points "
+                        "(see difftests/profile.py)")
+    parser.add_argument("--seed", default=None, help="property inputs: an integer seed, 'fixed' (the default; "
+                        "derandomized) or 'random' (a fresh seed, the default with --gradescope); recorded "
+                        "in every report, `--seed S` reproduces a run")
+    parser.add_argument("--failures-only", action="store_true", help="print only what failed")
+    parser.add_argument("-n", dest="workers", default="auto", help="parallel workers (default auto: none for a "
+                        "small selection; 0 = off)")
     parser.add_argument("-v", "--verbose", action="store_true", help="show pytest's own output too")
     parser.add_argument("--isolate", action="store_true", default=None,
                         help="run the implementation in an isolated worker (default: anything but tiny)")
@@ -61,29 +68,43 @@ def run(argv: list[str]) -> int:
         pytest_args += ["--pair", name]
     if args.junit_path:
         pytest_args += ["--junitxml", args.junit_path]
-    from difftests.grading import gradescope_results, load_weights, validate_gradescope
-    weights = load_weights(args.weights)  # a bad weights file fails before the long run
+    from difftests.grading import gradescope_results, validate_gradescope
+    from difftests.selection import choose_workers, resolve_seed, resolve_profile
+    try:  # a bad profile or weights file fails before the long run
+        profile = resolve_profile(args.profile, args.weights)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    seed = resolve_seed(args.seed, grading=bool(args.gradescope_path))
+    if args.profile:
+        pytest_args += ["--course-profile", args.profile]
+    if seed is not None:
+        pytest_args += ["--difftests-seed", str(seed)]
     pytest_args += ["-q", "--tb=short"] if args.verbose else ["-p", "no:terminal"]
     keywords = [args.keyword] if args.keyword else []
     if args.area:
         keywords.append(" or ".join(f"area_{a}" for a in args.area))
     if keywords:
         pytest_args += ["-k", " and ".join(f"({k})" for k in keywords)]
-    if args.workers not in ("0", "1"):
-        pytest_args += ["-n", args.workers]
-    collector = Collector()
+    workers = choose_workers(args.workers, args.pair, args.area, args.keyword, profile)
+    if workers not in ("0", "1"):
+        pytest_args += ["-n", workers]
+    collector = Collector(progress=True)
     code = pytest.main(pytest_args, plugins=[collector])
-    print(render(collector.summaries, collector.other, collector.errors))
+    seed_text = "fixed" if seed is None else str(seed)
+    print(render(collector.summaries, collector.other, collector.errors, seed=seed_text,
+                 failures_only=args.failures_only, profile=profile.name if args.profile else None))
     tampered = changed_files(trusted)
     if tampered:
         collector.errors.append(f"TAMPERING: trusted files changed during the run: {tampered}")
         print(f"\nERROR TAMPERING: trusted files changed during the run: {tampered}")
-    report = as_json(collector.summaries, collector.other, collector.errors, args.impl)
+    report = as_json(collector.summaries, collector.other, collector.errors, args.impl, seed=seed_text,
+                     profile=profile.name if args.profile else None)
     if args.json_path:
         with open(args.json_path, "w") as f:
             json.dump(report, f, indent=2)
     if args.gradescope_path:
-        results = gradescope_results(report, weights)
+        results = gradescope_results(report, profile)
         validate_gradescope(results)
         with open(args.gradescope_path, "w") as f:
             json.dump(results, f, indent=2)

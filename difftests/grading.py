@@ -37,10 +37,17 @@ def load_weights(path: str | None) -> dict:
     return {"partial_credit": True, "visibility": "visible", **weights}
 
 
+def _as_weights(weights) -> dict:
+    """A difftests.profile.Profile (what the runner passes) or the older weights dict."""
+    return weights.weights() if hasattr(weights, "weights") else weights
+
+
 def units_by_area(report: dict) -> dict[str, list[dict]]:
     """Each pair and each behaviour test, with its status and a one-line reason when not passed."""
     units: dict[str, list[dict]] = defaultdict(list)
     for pair in report["pairs"]:
+        if pair["status"] == "excluded":  # out of the course profile's scope
+            continue
         reason = ""
         if pair["failures"]:
             first = pair["failures"][0]
@@ -53,7 +60,8 @@ def units_by_area(report: dict) -> dict[str, list[dict]]:
     return units
 
 
-def area_scores(report: dict, weights: dict) -> list[dict]:
+def area_scores(report: dict, weights) -> list[dict]:
+    weights = _as_weights(weights)
     scores = []
     units = units_by_area(report)
     areas = weights["areas"]
@@ -62,10 +70,12 @@ def area_scores(report: dict, weights: dict) -> list[dict]:
     for area, points in areas.items():
         mine = units.get(area, [])
         passed = sum(u["status"] == "passed" for u in mine)
+        unit_points = weights.get("pair_points") or {}
         if not mine:
             fraction = 0.0
         elif weights["partial_credit"]:
-            fraction = passed / len(mine)
+            weight = [unit_points.get(u["name"], 1.0) for u in mine]
+            fraction = sum(w for w, u in zip(weight, mine) if u["status"] == "passed") / (sum(weight) or 1.0)
         else:
             fraction = float(passed == len(mine))
         scores.append({"area": area, "points": points, "score": round(points * fraction, 4),
@@ -73,8 +83,9 @@ def area_scores(report: dict, weights: dict) -> list[dict]:
     return scores
 
 
-def gradescope_results(report: dict, weights: dict) -> dict:
+def gradescope_results(report: dict, weights) -> dict:
     """Gradescope's results.json: one test entry per area, its output listing what failed."""
+    weights = _as_weights(weights)
     tests = []
     for s in area_scores(report, weights):
         failing = [u for u in s["units_detail"] if u["status"] != "passed"]

@@ -52,7 +52,7 @@ def _run_steps(lib, opt, params, grads, none_grads, steps, history) -> None:
             p.grad = None if (i, t) in none_grads else g[t]
         opt.step()
         for i, p in enumerate(params):
-            history[i].append(lib.tensor(p.data))
+            history[i].append(np.array(p.data, copy=True))  # packed below without the library's stack
 
 
 def trajectory(lib, *arrays, optimizer, options, groups=None, none_grads=(), steps=STEPS, resume_at=None):
@@ -73,7 +73,7 @@ def trajectory(lib, *arrays, optimizer, options, groups=None, none_grads=(), ste
         opt = optimizer_class(_param_groups(params, bare_groups))
         opt.load_state_dict(saved)
         _run_steps(lib, opt, params, grads, none_grads, range(resume_at, steps), history)
-    return tuple(lib.stack(h) for h in history) + tuple(_final_state(opt))
+    return tuple(lib.tensor(np.stack(h)) for h in history) + tuple(_final_state(opt))
 
 
 def trajectory_of(optimizer: str):
@@ -228,7 +228,7 @@ for _name, _examples in OPTIMIZERS.items():
     register(Pair(f"optim.{_name}", AREA, call=trajectory_of(_name), ref=f"reference.optim.{_module}:trajectory",
                   source=f"tiny.optim.{_module}:{_name}",
                   strategy=(lambda n: lambda dtype: trajectory_cases(dtype, n))(_name), examples=_examples,
-                  requires=(f"optim.{_name}", "nn.Parameter", "stack"),
+                  requires=(f"optim.{_name}", "nn.Parameter", "tensor"), trajectory=True,
                   covers=("optim.Optimizer", "optim.Optimizer.step", "optim.Optimizer.state_dict"),
                   differentiable=False, max_examples=30))
 
@@ -271,7 +271,8 @@ def roundtrip_cases(draw, dtype):
 register(Pair("optim.Optimizer.state_dict_roundtrip", AREA, call=trajectory,
               ref="reference.optim.optimizer:trajectory", source="tiny.optim.optimizer:Optimizer",
               strategy=roundtrip_cases, examples=roundtrip_examples,
-              requires=("optim.SGD", "optim.Adam", "optim.AdamW", "optim.RMSprop", "nn.Parameter", "stack"),
+              requires=("optim.SGD", "optim.Adam", "optim.AdamW", "optim.RMSprop", "nn.Parameter", "tensor"),
+              trajectory=True,
               covers=("optim.Optimizer.load_state_dict",), differentiable=False, max_examples=20))
 
 
