@@ -4,7 +4,7 @@ Derived from the case itself (dtype, keyword arguments, input dtypes and shapes)
 declares with `Pair.features(case)`. The report's capability matrix names the features seen only in
 not-implemented cases; a course profile can exclude features (`exclude_features = ["float64", "amsgrad"]`).
 
-Names: the dtype ("float64"), a keyword set to True or to a nonzero number ("amsgrad", "padding_idx",
+Names: the dtype ("float64", also for a float64 input of a float32 test), a keyword set to True or to a nonzero number ("amsgrad", "padding_idx",
 "label_smoothing"), a keyword set to a string ("reduction='none'"), an input of another dtype
 ("int64 input", "bool input"), "0-d input" and "empty input".
 """
@@ -46,7 +46,9 @@ def case_features(case: Case, dtype: str, pair: Any = None) -> tuple[str, ...]:
         _kwarg_features(k, v, out)
     for a in case.args:
         if isinstance(a, np.ndarray):
-            if a.dtype.kind != "f" or (a.dtype.name != dtype and a.dtype.name in ("float32", "float64")):
+            if a.dtype.kind == "f":
+                out.add(a.dtype.name)  # a float64 input in a float32 test needs float64 all the same
+            else:
                 out.add(f"{a.dtype.name} input")
             if a.ndim == 0:
                 out.add("0-d input")

@@ -48,8 +48,9 @@ class Collector:
             self.errors.append(f"collection failed: {report.nodeid}: {_last_line(report.longreprtext)}")
 
     # ----- progress -------------------------------------------------------------------------
-    def pytest_collection_modifyitems(self, items: list) -> None:  # without xdist
-        self._count(item.nodeid for item in items)
+    def pytest_collection_finish(self, session: pytest.Session) -> None:  # without xdist (after deselection)
+        if not self.total:
+            self._count(item.nodeid for item in session.items)
 
     def pytest_xdist_node_collection_finished(self, node, ids: list) -> None:  # with xdist (every node: same ids)
         if not self.total:
@@ -75,7 +76,7 @@ class Collector:
         finished = self.done[area] == self.total.get(area)
         if finished or now - self._last_print > 5:
             self._last_print = now
-            parts = [f"{a} {self.done.get(a, 0)}/{n}" for a, n in self.total.items()]
+            parts = [f"{a} {self.done.get(a, 0)}/{n}" for a, n in self.total.items() if n]
             print("progress: " + ", ".join(parts), file=self.stream, flush=True)
 
 

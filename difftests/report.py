@@ -32,14 +32,13 @@ def sort_tests(other: list[dict]) -> list[dict]:
 def float32_only(summaries: list[dict]) -> bool:
     """True when no float64 case ever got a float64 answer and some got float32: the implementation
     computes in float32 only (a capability), not a float64 promotion bug in a few ops."""
-    f64 = [s for s in summaries if s["dtype"] == "float64"]
-    return any(s.get("downcast") for s in f64) and not any(s.get("native_float64") for s in f64)
+    return any(s.get("downcast") for s in summaries) and not any(s.get("native_float64") for s in summaries)
 
 
 def _effective(s: dict, f32_only: bool) -> dict:
     """A summary with float64 answered in float32 folded into 'not implemented: float64' when the whole
     run is float32-only."""
-    if not (f32_only and s["dtype"] == "float64" and s.get("downcast")):
+    if not (f32_only and s.get("downcast")):
         return s
     failures = [f for f in s["failures"] if f["group"] != DOWNCAST]
     failed = s["failed"] - s["downcast"]
@@ -197,7 +196,7 @@ def next_step(pairs: dict[str, dict], other: list[dict]) -> str:
 def capability_lines(pairs: dict[str, dict], summaries: list[dict], failures_only: bool = False) -> list[str]:
     lines = ["\nCAPABILITIES"]
     if float32_only(summaries):
-        n = sum(s["downcast"] for s in summaries if s["dtype"] == "float64")
+        n = sum(s["downcast"] for s in summaries)
         lines.append(f"  float64: not supported ({n} cases answered in float32); the float32 report is complete")
     for p in sorted(pairs.values(), key=lambda p: (_area_key(p["area"]), p["pair"])):
         if failures_only and p["status"] in ("passed", "excluded"):

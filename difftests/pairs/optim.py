@@ -49,7 +49,7 @@ def _final_state(opt) -> list:
 def _run_steps(lib, opt, params, grads, none_grads, steps, history) -> None:
     for t in steps:
         for i, (p, g) in enumerate(zip(params, grads)):
-            p.grad = None if (i, t) in none_grads else g[t]
+            p.grad = None if (i, t) in none_grads else lib.tensor(np.array(g.data[t]))  # no __getitem__ needed
         opt.step()
         for i, p in enumerate(params):
             history[i].append(np.array(p.data, copy=True))  # packed below without the library's stack
@@ -441,11 +441,16 @@ def scheduler_strategy(name: str):
     return strategy
 
 
+# SequentialLR's cases chain these schedulers (its requires name them: a missing one is "not implemented").
+SEQUENTIAL_PARTS = ("optim.lr_scheduler.StepLR", "optim.lr_scheduler.ExponentialLR",
+                    "optim.lr_scheduler.CosineAnnealingLR", "optim.lr_scheduler.LinearLR")
+
 for _name in SCHEDULER_EXAMPLES:
     register(Pair(f"optim.lr_scheduler.{_name}", AREA, call=schedule, ref="reference.optim.lr_scheduler:schedule",
                   source=f"tiny.optim.lr_scheduler:{_name}", strategy=scheduler_strategy(_name),
                   examples=scheduler_examples(_name),
-                  requires=(f"optim.lr_scheduler.{_name}", "optim.SGD", "nn.Parameter", "zeros"),
+                  requires=(f"optim.lr_scheduler.{_name}", "optim.SGD", "nn.Parameter", "zeros", "float64", "int64")
+                  + (SEQUENTIAL_PARTS if _name == "SequentialLR" else ()),
                   covers=("optim.lr_scheduler", "optim.lr_scheduler.LRScheduler"),
                   differentiable=False, max_examples=15))
 
