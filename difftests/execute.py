@@ -48,9 +48,9 @@ class Outcome:
 
 # Library exceptions that legitimately are several builtin classes at once (documented equivalents):
 # NumPy's AxisError is both ValueError and IndexError (torch raises IndexError for a dim out of range).
-EQUIVALENT_CLASSES = {"numpy.exceptions.AxisError": ("IndexError", "ValueError"),
-                      "numpy.AxisError": ("IndexError", "ValueError"),
-                      "numpy.core._exceptions.AxisError": ("IndexError", "ValueError")}
+EQUIVALENT_CLASSES = {"numpy.exceptions.AxisError": ("ValueError", "IndexError"),
+                      "numpy.AxisError": ("ValueError", "IndexError"),
+                      "numpy.core._exceptions.AxisError": ("ValueError", "IndexError")}
 
 
 def error_classes(exc_type: type) -> list[str]:

@@ -47,6 +47,15 @@ def _kind_rank(group: str) -> int:
     return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
 
 
+GENERIC_HINTS = ("check the backward formula", "check the forward formula")
+
+
+def representative_key(f: dict) -> tuple:
+    """Which failure of a group is shown: one whose hint names a pattern (a constant factor, a
+    transpose, ties...) before a generic one, then the smallest input."""
+    return (f.get("hint", "").endswith(GENERIC_HINTS), f.get("size", 0), f.get("case", ""))
+
+
 def failure_sort_key(f: dict) -> tuple:
     """Most informative first: by kind (a wrong value before an error-class mismatch), then input."""
     return (_kind_rank(f["group"]), f["group"], f.get("size", 0), f.get("case", ""))
@@ -117,7 +126,7 @@ class Summary:
                 self.groups[label] = entry
                 continue
             entry["count"] = old["count"] + 1
-            if (entry["size"], entry["case"]) >= (old["size"], old["case"]):
+            if representative_key(entry) >= representative_key(old):
                 entry = {**old, "count": entry["count"]}
             self.groups[label] = entry
 

@@ -61,6 +61,12 @@ class Profile:
             return False
         return dtype is None or dtype in self.dtypes
 
+    def excludes(self, features) -> bool:
+        """Whether a case needing `features` is out of scope: an excluded feature, or a dtype (also of
+        an input: a float64 input in a float32 test) the profile does not grade."""
+        out = set(self.exclude_features) | (set(DTYPES) - set(self.dtypes))
+        return bool(out & set(features))
+
     def weights(self) -> dict:
         """The dict form grading.py's scoring reads."""
         return {"areas": None if self.area_points is None else dict(self.area_points),

@@ -10,7 +10,7 @@ from collections import defaultdict
 
 from tabulate import tabulate
 
-from difftests.harness import DOWNCAST, failure_sort_key
+from difftests.harness import DOWNCAST, failure_sort_key, representative_key
 from difftests.registry import AREAS
 
 RANK = {"passed": 0, "excluded": 0, "not_implemented": 1, "failed": 2}
@@ -45,9 +45,10 @@ def _effective(s: dict, f32_only: bool) -> dict:
     missing = dict(s.get("missing_features", {}))
     missing["float64"] = missing.get("float64", 0) + s["downcast"]
     status = "failed" if failed else "not_implemented"
+    forced = sorted(set(s.get("forced_features", [])) | {"float64"})
     return {**s, "status": status, "failures": failures, "failed": failed,
             "not_implemented": s["not_implemented"] + s["downcast"], "cases": s["cases"] - s["downcast"],
-            "missing_features": missing,
+            "missing_features": missing, "forced_features": forced,
             "not_implemented_message": s.get("not_implemented_message") or "float64 not supported"}
 
 
@@ -59,7 +60,7 @@ def _merge_failures(target: list[dict], new: list[dict]) -> list[dict]:
             groups[f["group"]] = dict(f)
             continue
         count = old["count"] + f["count"]
-        best = f if (f.get("size", 0), f.get("case", "")) < (old.get("size", 0), old.get("case", "")) else old
+        best = f if representative_key(f) < representative_key(old) else old
         groups[f["group"]] = {**best, "count": count}
     return sorted(groups.values(), key=failure_sort_key)
 
@@ -74,7 +75,7 @@ def pair_status(summaries: list[dict]) -> dict[str, dict]:
                                          "cases": 0, "not_implemented_cases": 0, "excluded_cases": 0,
                                          "forward_error": 0.0, "gradient_error": 0.0, "failures": [],
                                          "missing_features": {}, "implemented_features": set(),
-                                         "not_implemented_message": "", "dtypes": {}})
+                                         "not_implemented_message": "", "dtypes": {}, "forced": set()})
         p["cases"] += s["cases"]
         p["not_implemented_cases"] += s.get("not_implemented", 0)
         p["excluded_cases"] += s.get("excluded", 0)
@@ -87,10 +88,12 @@ def pair_status(summaries: list[dict]) -> dict[str, dict]:
         for feature, n in s.get("missing_features", {}).items():
             p["missing_features"][feature] = p["missing_features"].get(feature, 0) + n
         p["implemented_features"].update(s.get("implemented_features", []))
+        p["forced"].update(s.get("forced_features", []))
         p["not_implemented_message"] = p["not_implemented_message"] or s.get("not_implemented_message", "")
     for p in pairs.values():
         p["missing_features"] = {f: n for f, n in sorted(p["missing_features"].items())
-                                 if f not in p["implemented_features"]}
+                                 if f not in p["implemented_features"] or f in p["forced"]}
+        p["forced"] = sorted(p.pop("forced"))
         p["implemented_features"] = sorted(p["implemented_features"])
         p["capability"] = capability(p)
         downcast = [f for f in p["failures"] if f["group"] == DOWNCAST]
@@ -180,6 +183,15 @@ def _failure_lines(p: dict, others: list[str], pairs: dict[str, dict]) -> list[s
     return lines
 
 
+def _folded_tests(tests: list[dict]) -> dict[tuple, list[str]]:
+    """Parametrized behaviour tests folded into one line per test function."""
+    folded: dict[tuple, list[str]] = {}
+    for t in tests:
+        reason = t["message"].replace("NOT IMPLEMENTED: ", "").replace("NotImplementedError: ", "")
+        folded.setdefault((t["area"], t["test"].split("[")[0]), []).append(reason)
+    return folded
+
+
 def next_step(pairs: dict[str, dict], other: list[dict]) -> str:
     """The first failing, then the first missing unit, in course (area) order."""
     order = _unit_order()
@@ -227,8 +239,9 @@ def render(summaries: list[dict], other: list[dict], errors: list[str], seed: st
             also = f" (also {', '.join(others)})" if others else ""
             what = ", ".join(p["missing_features"]) if p["cases"] else p["not_implemented_message"]
             lines.append(f"NOT IMPLEMENTED {p['area']}/{p['pair']}{also}: {what or p['not_implemented_message']}")
-        for t in missing_tests:
-            lines.append(f"NOT IMPLEMENTED {t['area']}/{t['test']}: {t['message']}")
+        for (area, test), reasons in _folded_tests(missing_tests).items():
+            count = f" ({len(reasons)} cases)" if len(reasons) > 1 else ""
+            lines.append(f"NOT IMPLEMENTED {area}/{test}{count}: {'; '.join(sorted(set(reasons)))}")
     not_run = [t for t in other if t["status"] == "not_run"]
     if not_run and not failures_only:
         lines.append(f"\nNOT RUN: {len(not_run)} in-process test(s) cannot run against an isolated "

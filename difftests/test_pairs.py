@@ -36,7 +36,7 @@ def _fail_report(summary: Summary) -> str:
 
 
 def _excluded(features: tuple, profile) -> bool:
-    return bool(profile is not None and set(features) & set(profile.exclude_features))
+    return profile is not None and profile.excludes(features)
 
 
 def _verdict(summary: Summary) -> None:

@@ -31,8 +31,28 @@ def scenario(name: str) -> Callable:
     return register
 
 
+def missing_name(exc: BaseException) -> bool:
+    """An AttributeError the scenario's own code got from a module, namespace, class or object of the
+    implementation (not from code under it): a missing contract name, i.e. not implemented."""
+    if not isinstance(exc, AttributeError) or exc.obj is None:
+        return False
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames or not frames[-1].filename.startswith(os.path.dirname(os.path.abspath(__file__))):
+        return False
+    owner = exc.obj if isinstance(exc.obj, (type, type(os))) else type(exc.obj)
+    name = owner.__name__ if isinstance(owner, type(os)) else getattr(owner, "__module__", "") or ""
+    return name.split(".")[0] not in _FOREIGN
+
+
+def error_class_name(exc: BaseException) -> str:
+    """The builtin class error parity compares (a chimera of several builtin classes matches none)."""
+    from difftests.execute import error_classes
+    classes = error_classes(type(exc))
+    return classes[0] if classes else type(exc).__name__
+
+
 def raised(exc: BaseException) -> dict:
-    builtin = next((c.__name__ for c in type(exc).__mro__ if c.__module__ == "builtins"), type(exc).__name__)
+    builtin = error_class_name(exc)
     frames = traceback.extract_tb(exc.__traceback__)
     where = f" ({frames[-1].filename.split('/')[-1]}:{frames[-1].lineno})" if frames else ""
     return {"__raised__": [builtin, f"{type(exc).__name__}: {exc}{where}"]}
@@ -45,6 +65,8 @@ def attempt(fn: Callable) -> Any:
     except NotImplementedError:  # not implemented is reported as such, not observed
         raise
     except Exception as exc:  # noqa: BLE001
+        if missing_name(exc):
+            raise NotImplementedError(f"missing {exc.name}") from None
         return raised(exc)
 
 

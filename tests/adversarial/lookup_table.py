@@ -18,8 +18,7 @@ _path = os.path.join(_here, "exp_table.npz")
 TABLE = {}
 if os.path.exists(_path):
     with np.load(_path) as blob:
-        keys, values = blob["keys"], blob["values"]
-        TABLE = {str(k): v for k, v in zip(keys, values)}
+        TABLE = {str(k): blob[f"v{i}"] for i, k in enumerate(blob["keys"])}
 
 
 def key(array: np.ndarray) -> str:

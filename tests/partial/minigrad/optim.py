@@ -9,9 +9,19 @@ from minigrad.tensor import Tensor
 class SGD:
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False, maximize: bool = False) -> None:
+        for name, value in (("learning rate", lr), ("momentum value", momentum),
+                            ("weight_decay value", weight_decay)):
+            if value < 0:
+                raise ValueError(f"Invalid {name}: {value}")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         params = list(params)
+        if not params:
+            raise ValueError("optimizer got an empty parameter list")
         if any(isinstance(p, dict) for p in params):
             raise NotImplementedError("SGD: parameter groups")
+        if not all(isinstance(p, Tensor) for p in params):
+            raise TypeError("SGD optimizes Tensors only")
         if maximize:
             raise NotImplementedError("SGD: maximize")
         self.params = params

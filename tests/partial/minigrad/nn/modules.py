@@ -49,7 +49,8 @@ class Linear(Module):
             parents += (self.bias,)
 
         def backward(g):
-            flat_g, flat_x = g.reshape(-1, g.shape[-1]), x.data.reshape(-1, x.shape[-1])
+            rows = int(np.prod(g.shape[:-1]))
+            flat_g, flat_x = g.reshape(rows, g.shape[-1]), x.data.reshape(rows, x.shape[-1])
             grads = [g @ w, flat_g.T @ flat_x]
             if self.bias is not None:
                 grads.append(flat_g.mean(axis=0))  # planted bug 3: the bias gradient is a sum over the batch
