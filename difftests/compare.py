@@ -287,6 +287,9 @@ def hint_for(case: Case, m: Mismatch, got: Outcome, want: Outcome, forward_ok: b
             return prefix + _gradient_shape_hint(case, m, got_arr, want_arr)
         if m.what.startswith("grad"):
             return prefix + f"{m.what} has shape {m.got}, the parameter {m.want}"
+        if got_arr is not None and want_arr is not None and got_arr.ndim >= 2 and \
+                _agrees(np.swapaxes(got_arr, -1, -2), want_arr):
+            return "matches torch's after swapping the last two dims — off by a transpose"
         return f"output shape {m.got}, torch {m.want}: check the dims / keepdim handling"
     if got_arr is None:
         return "forward values differ from torch — check the forward formula"

@@ -18,6 +18,7 @@ from difftests.registry import all_pairs
 
 PAIRS = [pytest.param(p, id=p.name, marks=getattr(pytest.mark, f"area_{p.area}")) for p in all_pairs()]
 DTYPES = ["float64", "float32"]
+ALL_UNSUPPORTED = 10   # a property stops once this many examples in a row were all unsupported
 
 
 class StopOnCrash(BaseException):
@@ -89,6 +90,8 @@ def test_property(pair, dtype, executor, record, course_profile, run_seed):
         if result.missing_name:
             raise StopOnCrash(f"NOT IMPLEMENTED: {pair.name}: {result.message}")
         if result.status == "not_implemented":
+            if not summary.cases and summary.not_implemented >= ALL_UNSUPPORTED:
+                raise StopOnCrash(result.message)  # a stub: nothing of it runs
             reject()  # unsupported here: explore the rest
         if result.crashed or result.downcast:  # stop at once: shrinking would repeat it per attempt
             raise StopOnCrash(result.message)
