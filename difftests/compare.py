@@ -40,6 +40,8 @@ class Mismatch:
 
     @property
     def kind(self) -> str:
+        if self.reason == "crash":
+            return "crash"
         if self.reason in ("raised", "parity"):
             return "error parity" if self.reason == "parity" else "raised on valid input"
         if self.what == "backward":
@@ -62,6 +64,8 @@ class Mismatch:
     def text(self) -> str:
         if self.reason in ("error", "raised", "parity"):
             return str(self.got)
+        if self.reason == "crash":
+            return f"the implementation crashed or hung: {self.got}"
         if self.reason != "values":
             return f"{self.what}: {self.reason} differ — got {self.got}, torch {self.want}"
         rel = "" if self.max_rel is None else f", max rel err {self.max_rel:.3g}"
@@ -395,4 +399,4 @@ def _wrong_only_at_ties(arr: np.ndarray, wrong: np.ndarray) -> bool:
         return False
     values, counts = np.unique(arr, return_counts=True)
     tied = np.isin(arr, values[counts > 1])
-    return bool(np.all(tied[wrong]))
+    return bool(np.all(tied[wrong])) and bool((~tied).any())  # untied elements exist, and they are right

@@ -47,13 +47,21 @@ def _kind_rank(group: str) -> int:
     return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
 
 
+PATTERN_HINTS = ("constant factor", "transpose", "sign flipped")
 GENERIC_HINTS = ("check the backward formula", "check the forward formula")
+
+
+def _hint_rank(hint: str) -> int:
+    if any(p in hint for p in PATTERN_HINTS):
+        return 0
+    return 2 if hint.endswith(GENERIC_HINTS) else 1
 
 
 def representative_key(f: dict) -> tuple:
     """Which failure of a group is shown: one whose hint names a pattern (a constant factor, a
-    transpose, ties...) before a generic one, then the smallest input."""
-    return (f.get("hint", "").endswith(GENERIC_HINTS), f.get("size", 0), f.get("case", ""))
+    transpose) before a more specific one (ties, broadcasting) before a generic one, then the
+    smallest input."""
+    return (_hint_rank(f.get("hint", "")), f.get("size", 0), f.get("case", ""))
 
 
 def failure_sort_key(f: dict) -> tuple:
