@@ -33,7 +33,14 @@ def run(argv: list[str]) -> int:
     parser.add_argument("--gradescope", dest="gradescope_path", help="write Gradescope's results.json here")
     parser.add_argument("--weights", help="per-area points (JSON) or a course profile (.toml); see grading.py")
     parser.add_argument("--junit", dest="junit_path", help="write a JUnit XML report here")
-    parser.add_argument("-n", dest="workers", default="auto", help="parallel workers (default auto; 0 = off)")
+    parser.add_argument("--profile", help="course profile (TOML): areas, pairs, dtypes, excluded features, points "
+                        "(see difftests/profile.py)")
+    parser.add_argument("--seed", default=None, help="property inputs: an integer seed, 'fixed' (the default; "
+                        "derandomized) or 'random' (a fresh seed, the default with --gradescope); recorded "
+                        "in every report, `--seed S` reproduces a run")
+    parser.add_argument("--failures-only", action="store_true", help="print only what failed")
+    parser.add_argument("-n", dest="workers", default="auto", help="parallel workers (default auto: none for a "
+                        "small selection; 0 = off)")
     parser.add_argument("-v", "--verbose", action="store_true", help="show pytest's own output too")
     parser.add_argument("--isolate", action="store_true", default=None,
                         help="run the implementation in an isolated worker (default: anything but tiny)")
@@ -48,19 +55,25 @@ def run(argv: list[str]) -> int:
     _validate(parser, args)
 
     from difftests.executor import make_executor
-    from difftests.grading import DEFAULT_WEIGHTS, load_weights
     from difftests.impl import ImplementationError
     from difftests.integrity import changed_files, preload_references, snapshot
     from difftests.report import as_json, render  # noqa: F401 — every trusted module before student code
     from difftests.outputs import INCOMPLETE, Outputs
     from difftests.sandbox import SandboxUnavailable
 
+    from difftests.selection import choose_workers, resolve_profile, resolve_seed
+    try:  # a bad profile or weights file is a usage error, before the long run
+        profile = resolve_profile(args.profile, args.weights)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    seed = resolve_seed(args.seed, grading=bool(args.gradescope_path))
+
     started = time.monotonic()
     outputs = Outputs(args.json_path, args.gradescope_path, args.junit_path)  # stale files are gone now
     outputs.catch_signals()
-    collector, code, weights, load_error = Collector(), INCOMPLETE, DEFAULT_WEIGHTS, None
+    collector, code, load_error = Collector(progress=True), INCOMPLETE, None
     try:
-        weights = load_weights(args.weights)  # a bad weights file fails before the long run
         trusted = snapshot()
         preload_references()
         try:  # load it once up front (in a worker when isolated) for a clear error instead of N failures
@@ -79,14 +92,19 @@ def run(argv: list[str]) -> int:
                 pytest_args += ["--pair", name]
             if args.junit_path:
                 pytest_args += ["--junitxml", outputs.junit_temp]
+            if args.profile:
+                pytest_args += ["--course-profile", args.profile]
+            if seed is not None:
+                pytest_args += ["--difftests-seed", str(seed)]
             pytest_args += ["-q", "--tb=short"] if args.verbose else ["-p", "no:terminal"]
             keywords = [args.keyword] if args.keyword else []
             if args.area:
                 keywords.append(" or ".join(f"area_{a}" for a in args.area))
             if keywords:
                 pytest_args += ["-k", " and ".join(f"({k})" for k in keywords)]
-            if args.workers not in ("0", "1"):
-                pytest_args += ["-p", "xdist.plugin", "-n", args.workers]
+            workers = choose_workers(args.workers, args.pair, args.area, args.keyword, profile)
+            if workers not in ("0", "1"):
+                pytest_args += ["-p", "xdist.plugin", "-n", workers]
             code = pytest.main(pytest_args, plugins=[collector])
             if code not in (0, 1):
                 outputs.incomplete(f"pytest ended abnormally (exit status {int(code)}: "
@@ -101,10 +119,11 @@ def run(argv: list[str]) -> int:
         outputs.incomplete(f"no sandbox: {exc}")
     except BaseException as exc:  # noqa: BLE001 — whatever stops the run, every output says so
         outputs.incomplete(f"the run stopped: {type(exc).__name__}: {exc}")
-    return _finish(args, outputs, collector, weights, load_error, code, time.monotonic() - started)
+    return _finish(args, outputs, collector, profile, seed, load_error, code, time.monotonic() - started)
 
 
-def _finish(args, outputs, collector, weights, load_error: str | None, code: int, elapsed: float) -> int:
+def _finish(args, outputs, collector, profile, seed: int | None, load_error: str | None, code: int,
+            elapsed: float) -> int:
     """The table, then every output file (written only now), then the exit status:
     0 all passed, 1 some failed (a complete run), 2 the implementation cannot be loaded, 3 incomplete."""
     from difftests.grading import gradescope_results, validate_gradescope
@@ -112,17 +131,22 @@ def _finish(args, outputs, collector, weights, load_error: str | None, code: int
     from difftests.report import as_json, render
     from difftests.wire import clean_text
 
+    seed_text = "fixed" if seed is None else str(seed)
+    profile_name = profile.name if args.profile else None
     errors = list(collector.errors) + ([f"cannot load the implementation: {load_error}"] if load_error else [])
     outputs.failures += errors[len(collector.errors):]
     try:
-        print(clean_text(render(collector.summaries, collector.other, errors), limit=10 ** 7, one_line=False))
+        print(clean_text(render(collector.summaries, collector.other, errors, seed=seed_text,
+                                failures_only=args.failures_only, profile=profile_name),
+                         limit=10 ** 7, one_line=False))
     except BaseException as exc:  # noqa: BLE001
         outputs.incomplete(f"rendering the report failed: {type(exc).__name__}: {exc}")
-    report = outputs.mark(as_json(collector.summaries, collector.other, errors, args.impl))
+    report = outputs.mark(as_json(collector.summaries, collector.other, errors, args.impl, seed=seed_text,
+                                  profile=profile_name))
     results = None
     if args.gradescope_path:
         try:
-            results = gradescope_results(report, weights, execution_time=elapsed)
+            results = gradescope_results(report, profile, execution_time=elapsed)
             validate_gradescope(results)
         except Exception as exc:  # noqa: BLE001
             outputs.incomplete(f"building the Gradescope results failed: {type(exc).__name__}: {exc}")

@@ -26,8 +26,9 @@ class Case:
             return list(self.grad)
         return [isinstance(a, (np.ndarray, np.generic)) and a.dtype.kind == "f" for a in self.args]
 
-    def describe(self, max_values: int = 8) -> str:
-        """Shapes and dtypes of the inputs, plus the values when they are small enough to read."""
+    def describe(self, max_values: int = 8, max_chars: int | None = None) -> str:
+        """Shapes and dtypes of the inputs, plus the values when they are small enough to read;
+        with `max_chars`, each keyword value and the whole text are cut to a readable size."""
         parts = []
         for a in self.args:
             if isinstance(a, np.ndarray):
@@ -36,10 +37,14 @@ class Case:
                     text += f"={np.array2string(a, precision=6, separator=',')}".replace("\n", "")
                 parts.append(text)
             else:
-                parts.append(repr(a))
-        kw = ", ".join(f"{k}={v!r}" for k, v in self.kwargs.items())
+                parts.append(_cut(repr(a), max_chars and 80))
+        kw = ", ".join(f"{k}={_cut(repr(v), max_chars and 80)}" for k, v in self.kwargs.items())
         label = f"[{self.label}] " if self.label else ""
-        return f"{label}({', '.join(parts)}{', ' + kw if kw else ''})"
+        return _cut(f"{label}({', '.join(parts)}{', ' + kw if kw else ''})", max_chars)
+
+
+def _cut(text: str, limit: int | None) -> str:
+    return text if not limit or len(text) <= limit else text[:limit - 5] + " ...)"
 
 
 class TensorSlot:

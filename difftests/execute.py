@@ -49,14 +49,62 @@ class Outcome:
         return self.error is not None
 
 
-def _describe_error(exc: BaseException) -> tuple[str, str]:
-    """("ValueError|IndexError", message): every builtin class the exception is an instance of
-    (NumPy's AxisError is both), so error parity accepts any of them."""
-    builtin = [c.__name__ for c in type(exc).__mro__ if c.__module__ == "builtins"
+# Library exceptions that legitimately are several builtin classes at once (documented equivalents):
+# NumPy's AxisError is both ValueError and IndexError (torch raises IndexError for a dim out of range).
+EQUIVALENT_CLASSES = {"numpy.exceptions.AxisError": ("ValueError", "IndexError"),
+                      "numpy.AxisError": ("ValueError", "IndexError"),
+                      "numpy.core._exceptions.AxisError": ("ValueError", "IndexError")}
+
+
+def error_classes(exc_type: type) -> list[str]:
+    """The builtin classes an exception counts as for error parity.
+
+    A builtin class is itself (and its builtin bases: ZeroDivisionError is an ArithmeticError); a user
+    class counts as the builtin line it derives from — one chain only. A class mixing unrelated builtin
+    bases (a "chimera" inheriting RuntimeError, ValueError, TypeError and IndexError to match any torch
+    error) counts as none of them, except for the documented library equivalents above."""
+    qualified = f"{exc_type.__module__}.{exc_type.__qualname__}"
+    if qualified in EQUIVALENT_CLASSES:
+        return list(EQUIVALENT_CLASSES[qualified])
+    builtin = [c for c in exc_type.__mro__ if c.__module__ == "builtins"
                and c not in (Exception, BaseException, object)]
-    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
-    location = f" ({where.filename.split('/')[-1]}:{where.lineno})" if where else ""
-    return ("|".join(builtin) or type(exc).__name__, f"{type(exc).__name__}: {exc}{location}")
+    if not builtin:
+        return []
+    most_specific = builtin[0]
+    if not all(issubclass(most_specific, c) for c in builtin):
+        return ["chimera(" + "+".join(c.__name__ for c in builtin) + ")"]
+    return [c.__name__ for c in builtin]
+
+
+def _trusted_paths() -> tuple[str, ...]:
+    import os
+    import sys
+    here = os.path.dirname(os.path.abspath(__file__))
+    paths = {here + os.sep, os.path.join(os.path.dirname(here), "reference") + os.sep}
+    for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix}:
+        paths.add(os.path.join(prefix, "lib") + os.sep)
+    return tuple(paths)
+
+
+def student_frame(tb) -> str:
+    """" at FILE:LINE: `source`" of the innermost frame outside the runner, the reference, the standard
+    library and site-packages (the student's code, even under NumPy), or of the innermost frame."""
+    frames = traceback.extract_tb(tb) if tb is not None else []
+    if not frames:
+        return ""
+    trusted = _trusted_paths()
+    own = [f for f in frames if not f.filename.startswith(trusted) and not f.filename.startswith("<")]
+    frame = own[-1] if own else frames[-1]
+    line = (frame.line or "").strip()
+    return f" (at {frame.filename}:{frame.lineno}" + (f": {line[:120]}" if line else "") + ")"
+
+
+def _describe_error(exc: BaseException) -> tuple[str, str]:
+    """("IndexError|LookupError", message): the builtin classes error parity accepts for this exception
+    (see error_classes), and the message with the innermost student frame (file:line and the line)."""
+    classes = error_classes(type(exc))
+    return ("|".join(classes) or type(exc).__name__,
+            f"{type(exc).__name__}: {exc}{student_frame(exc.__traceback__)}")
 
 
 def _flatten(result: Any) -> list:
@@ -143,8 +191,8 @@ def missing_names(lib: Any, requires: tuple) -> list[str]:
         target = lib
         for part in name.split("."):
             target = getattr(target, part, None)
-            if target is None:
-                missing.append(name)
+            if target is None or (part.startswith("__") and target is getattr(object, part, None)):
+                missing.append(name)  # an operator only `object` provides (== by identity) is missing
                 break
     return missing
 

@@ -43,6 +43,24 @@ def upstream_gradients(pair: Pair, case: Case, outputs: list, seed: int) -> list
     return grads if any(g is not None for g in grads) else None
 
 
+def _as_float64(value):
+    if isinstance(value, np.ndarray) and value.dtype == np.float32:
+        return value.astype(np.float64)
+    return value
+
+
+def run_truth(pair: Pair, case: Case, upstream: list | None) -> Outcome | None:
+    """torch on the float64 image of a float32 case (exact: every float32 is a float64), driven by the
+    same upstream gradients: the truth float32 results are judged against. None if it raises."""
+    case64 = Case(tuple(_as_float64(a) for a in case.args), case.kwargs, grad=case.grad, label=case.label)
+    up64 = None if upstream is None else [_as_float64(g) for g in upstream]
+    try:
+        outcome = run_case(torch_backend(pair), case64, up64)
+    except Exception:  # noqa: BLE001 — no truth: fall back to torch's float32 result
+        return None
+    return None if outcome.raised or outcome.not_implemented else outcome
+
+
 def run_reference(pair: Pair, case: Case, seed: int) -> tuple[Outcome, list | None]:
     """torch's outputs and gradients for `case`, and the upstream gradients used."""
     backend = torch_backend(pair)

@@ -30,6 +30,8 @@ class Pair:
     tolerance: dict = field(default_factory=dict)  # {"float32": (rtol, atol)} overrides, with a reason
     tolerance_reason: str = ""
     max_examples: int = 25
+    trajectory: bool = False  # outputs stack one row per optimizer step (hints say where they diverge)
+    features: Callable | None = None  # features(case) -> extra feature names (see difftests/features.py)
 
     def tol(self, dtype: str) -> tuple[float, float]:
         """(rtol, atol) for arrays of this dtype; integer and bool results must be exact."""

@@ -274,7 +274,7 @@ register(Pair("nn.functional.sinusoidal_positional_encoding", AREA, call=_pe_cal
               strategy=lambda dtype: st.builds(lambda length, d_model: Case(
                   (), {"length": length, "d_model": d_model, "dtype": dtype}),
                   st.integers(0, 300), st.integers(1, 40)),
-              examples=_pe_examples, requires=("nn.functional.sinusoidal_positional_encoding",),
+              examples=_pe_examples, requires=("nn.functional.sinusoidal_positional_encoding", "float32"),
               differentiable=False, max_examples=15))
 
 

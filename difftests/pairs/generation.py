@@ -189,5 +189,5 @@ def _generate_examples(dtype):
 
 register(Pair("generation.generate", AREA, call=generate_call, ref="reference.generation.generate:generate_pair",
               source="tiny.generation.generate:generate", strategy=_generate_case, examples=_generate_examples,
-              requires=("generation.generate", "models.GPT", "models.GPTConfig"), differentiable=False,
+              requires=("generation.generate", "models.GPT", "models.GPTConfig", "float32"), differentiable=False,
               max_examples=20))

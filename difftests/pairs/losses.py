@@ -474,11 +474,7 @@ FUNCTIONAL = [
          call=lambda lib, x, target, weight, **kw: lib.nn.functional.mse_loss(x, target, weight=weight, **kw),
          ref="reference.nn.loss:mse_loss", source="tiny.nn.loss:SquaredError",
          strategy=lambda dtype: regression_case(dtype, with_weight=True), examples=regression_examples(True),
-         requires=(_functional("mse_loss"),),
-         tolerance={"float32": (1.3e-6, 1e-4)},
-         tolerance_reason="float32: with a weight, 'mean' is sum(w*l)/sum(w); its gradient w.r.t. a broadcast "
-                          "weight is l/S - sum(w*l)/S^2, terms of size |l|/S (l up to 400) that cancel to ~0, so "
-                          "torch's own result carries noise of eps*|l| (measured 3.05e-5 where the exact value is 0)"),
+         requires=(_functional("mse_loss"),)),
     Pair("l1_loss", AREA,
          call=lambda lib, x, target, weight, **kw: lib.nn.functional.l1_loss(x, target, weight=weight, **kw),
          ref="reference.nn.loss:l1_loss", source="tiny.nn.loss:AbsoluteError",

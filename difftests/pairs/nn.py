@@ -208,7 +208,8 @@ for _name, _module in (("softmax", "Softmax"), ("log_softmax", "LogSoftmax")):
                   call=(lambda n: lambda lib, x, dim, dtype=None: getattr(lib.nn.functional, n)(
                       x, dim, dtype=None if dtype is None else getattr(lib, dtype)))(_name),
                   ref=f"reference.nn.activation:{_name}", source=f"tiny.nn.activation:{_module}Function",
-                  strategy=_softmax_case, examples=_softmax_examples, requires=(f"nn.functional.{_name}",),
+                  strategy=_softmax_case, examples=_softmax_examples,
+                  requires=(f"nn.functional.{_name}", "float32", "float64"),
                   max_examples=30))
     register(Pair(f"nn.{_module}", AREA, call=_module_call, ref="reference.nn.activation:activation_module",
                   source=f"tiny.nn.activation:{_module}", strategy=_softmax_module_strategy(_module),
@@ -575,7 +576,7 @@ for _module in ("BatchNorm1d", "BatchNorm2d"):
     register(Pair(f"nn.{_module}.running_stats", AREA, call=_batch_norm_module_steps_call,
                   ref="reference.nn.normalization:batch_norm_module_steps", source=f"tiny.nn.normalization:{_module}",
                   strategy=(lambda m: lambda dtype: _batch_norm_steps_case(dtype, m))(_module),
-                  examples=_batch_norm_steps_examples(_module), requires=(f"nn.{_module}",),
+                  examples=_batch_norm_steps_examples(_module), requires=(f"nn.{_module}", "no_grad"),
                   differentiable=False, max_examples=20))
 
 
@@ -693,7 +694,7 @@ register(Pair("nn.init.calculate_gain", AREA,
                                                                dtype=lib.float64),
               ref="reference.nn.init:calculate_gain", source="tiny.nn.init:calculate_gain",
               strategy=lambda dtype: st.sampled_from(_gain_cases()), examples=lambda dtype: _gain_cases(),
-              requires=("nn.init.calculate_gain",), differentiable=False, max_examples=5))
+              requires=("nn.init.calculate_gain", "float64"), differentiable=False, max_examples=5))
 
 
 def _fill_call(lib, size, dtype, initializer, value=None):
@@ -714,7 +715,8 @@ register(Pair("nn.init.constant_", AREA, call=_fill_call, ref="reference.nn.init
               strategy=_fill_case,
               examples=lambda dtype: [Case((), {"size": (2, 3), "dtype": "int64", "initializer": "constant_",
                                                 "value": -2.7}, label="int64 truncates toward zero")],
-              requires=("nn.init.constant_", "nn.init.zeros_", "nn.init.ones_"),
+              requires=("nn.init.constant_", "nn.init.zeros_", "nn.init.ones_", "full", "float32", "float64",
+                        "int64"),
               covers=("nn.init.zeros_", "nn.init.ones_"), differentiable=False, max_examples=10))
 
 

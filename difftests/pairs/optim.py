@@ -49,10 +49,10 @@ def _final_state(opt) -> list:
 def _run_steps(lib, opt, params, grads, none_grads, steps, history) -> None:
     for t in steps:
         for i, (p, g) in enumerate(zip(params, grads)):
-            p.grad = None if (i, t) in none_grads else g[t]
+            p.grad = None if (i, t) in none_grads else lib.tensor(np.array(g.data[t]))  # no __getitem__ needed
         opt.step()
         for i, p in enumerate(params):
-            history[i].append(lib.tensor(p.data))
+            history[i].append(np.array(p.data, copy=True))  # packed below without the library's stack
 
 
 def trajectory(lib, *arrays, optimizer, options, groups=None, none_grads=(), steps=STEPS, resume_at=None):
@@ -73,7 +73,7 @@ def trajectory(lib, *arrays, optimizer, options, groups=None, none_grads=(), ste
         opt = optimizer_class(_param_groups(params, bare_groups))
         opt.load_state_dict(saved)
         _run_steps(lib, opt, params, grads, none_grads, range(resume_at, steps), history)
-    return tuple(lib.stack(h) for h in history) + tuple(_final_state(opt))
+    return tuple(lib.tensor(np.stack(h)) for h in history) + tuple(_final_state(opt))
 
 
 def trajectory_of(optimizer: str):
@@ -228,7 +228,7 @@ for _name, _examples in OPTIMIZERS.items():
     register(Pair(f"optim.{_name}", AREA, call=trajectory_of(_name), ref=f"reference.optim.{_module}:trajectory",
                   source=f"tiny.optim.{_module}:{_name}",
                   strategy=(lambda n: lambda dtype: trajectory_cases(dtype, n))(_name), examples=_examples,
-                  requires=(f"optim.{_name}", "nn.Parameter", "stack"),
+                  requires=(f"optim.{_name}", "nn.Parameter", "tensor"), trajectory=True,
                   covers=("optim.Optimizer", "optim.Optimizer.step", "optim.Optimizer.state_dict"),
                   differentiable=False, max_examples=30))
 
@@ -271,7 +271,8 @@ def roundtrip_cases(draw, dtype):
 register(Pair("optim.Optimizer.state_dict_roundtrip", AREA, call=trajectory,
               ref="reference.optim.optimizer:trajectory", source="tiny.optim.optimizer:Optimizer",
               strategy=roundtrip_cases, examples=roundtrip_examples,
-              requires=("optim.SGD", "optim.Adam", "optim.AdamW", "optim.RMSprop", "nn.Parameter", "stack"),
+              requires=("optim.SGD", "optim.Adam", "optim.AdamW", "optim.RMSprop", "nn.Parameter", "tensor"),
+              trajectory=True,
               covers=("optim.Optimizer.load_state_dict",), differentiable=False, max_examples=20))
 
 
@@ -440,11 +441,16 @@ def scheduler_strategy(name: str):
     return strategy
 
 
+# SequentialLR's cases chain these schedulers (its requires name them: a missing one is "not implemented").
+SEQUENTIAL_PARTS = ("optim.lr_scheduler.StepLR", "optim.lr_scheduler.ExponentialLR",
+                    "optim.lr_scheduler.CosineAnnealingLR", "optim.lr_scheduler.LinearLR")
+
 for _name in SCHEDULER_EXAMPLES:
     register(Pair(f"optim.lr_scheduler.{_name}", AREA, call=schedule, ref="reference.optim.lr_scheduler:schedule",
                   source=f"tiny.optim.lr_scheduler:{_name}", strategy=scheduler_strategy(_name),
                   examples=scheduler_examples(_name),
-                  requires=(f"optim.lr_scheduler.{_name}", "optim.SGD", "nn.Parameter", "zeros"),
+                  requires=(f"optim.lr_scheduler.{_name}", "optim.SGD", "nn.Parameter", "zeros", "float64", "int64")
+                  + (SEQUENTIAL_PARTS if _name == "SequentialLR" else ()),
                   covers=("optim.lr_scheduler", "optim.lr_scheduler.LRScheduler"),
                   differentiable=False, max_examples=15))
 

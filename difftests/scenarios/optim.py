@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from difftests.scenarios import scenario
+from difftests.scenarios import error_class_name, missing_name, scenario
 
 # Options torch keeps in every group that the contract does not include (CUDA/compile machinery).
 TORCH_ONLY_OPTIONS = {"foreach", "fused", "differentiable", "capturable"}
@@ -46,7 +46,9 @@ def error_class(fn: Callable) -> str:
     except NotImplementedError:  # not implemented is reported as such, not observed
         raise
     except Exception as exc:  # noqa: BLE001
-        return next(c.__name__ for c in type(exc).__mro__ if c.__module__ == "builtins")
+        if missing_name(exc):
+            raise NotImplementedError(f"missing {exc.name}") from None
+        return error_class_name(exc)
     return "no error"
 
 
