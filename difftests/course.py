@@ -202,49 +202,53 @@ def run_pairs(package: str, pairs: list[str], workdir: str, workers: str = "0") 
 
 
 def check_course(course: Course, homeworks: list[int] | None = None, sample: int | None = None,
-                 starter: bool = True, harness: list[str] | None = None) -> list[str]:
+                 starter: bool = True, harness: list[str] | None = None, jobs: int = 1) -> list[str]:
     """The course's dependency rule; returns the problems found (empty = the rule holds).
 
     For each homework N: tiny with exactly the regions of homeworks 1..N filled from the solution (the rest
     stubbed) passes every graded pair of N. With `starter`: the untouched starter (every region stubbed)
     passes none of the graded pairs and every `given` pair. `sample` checks only the first K pairs of each
     homework (the fast test); None checks them all. A pair that fails even with the complete solution
-    says nothing about the course: it goes to `harness` (when given), not to the problems."""
+    says nothing about the course: it goes to `harness` (when given), not to the problems. `jobs` runs
+    that many checks at once (each is its own runner process)."""
     import os
     import tempfile
+    from concurrent.futures import ThreadPoolExecutor
 
     from difftests.release import solution_package
 
     problems: list[str] = []
     harness = [] if harness is None else harness
     chosen = [hw for hw in course.homeworks if homeworks is None or hw.id in homeworks]
+    graded = {hw.id: list(hw.pairs[:sample] if sample else hw.pairs) for hw in chosen}
+    given = list(course.given[:sample] if sample else course.given)
     with tempfile.TemporaryDirectory(prefix="course-check-") as tmp:
-        for hw in chosen:
-            pairs = list(hw.pairs[:sample] if sample else hw.pairs)
-            package = os.path.join(tmp, f"hw{hw.id}", "tiny")
-            solution_package(package, course.regions_through(hw.id))
-            statuses = run_pairs(package, pairs, tmp)
-            missed = [p for p in pairs if statuses.get(p) != "passed"]
-            if missed:  # a pair the complete solution fails too is a harness problem, not a dependency
-                full = os.path.join(tmp, "full", "tiny")
-                if not os.path.exists(full):
-                    solution_package(full, [r.id for r in find_regions()])
-                baseline = run_pairs(full, missed, tmp)
-                for p in missed:
-                    where = f"homework {hw.id}: pair {p} is {statuses.get(p, 'not run')} with the regions of " \
-                            f"homeworks 1..{hw.id} filled in"
-                    if baseline.get(p) == "passed":
-                        problems.append(where)
-                    else:
-                        harness.append(f"{where}, and {baseline.get(p, 'not run')} with the whole solution too")
+        def check(name: str, ids, pairs: list[str]) -> dict[str, str]:
+            folder = os.path.join(tmp, name)
+            solution_package(os.path.join(folder, "tiny"), ids)
+            return run_pairs(os.path.join(folder, "tiny"), pairs, folder)
+
+        runs = [(f"hw{hw.id}", course.regions_through(hw.id), graded[hw.id]) for hw in chosen]
         if starter:
-            graded = [p for hw in chosen for p in (hw.pairs[:sample] if sample else hw.pairs)]
-            given = list(course.given[:sample] if sample else course.given)
-            package = os.path.join(tmp, "starter", "tiny")
-            solution_package(package, ())
-            statuses = run_pairs(package, graded + given, tmp)
+            runs.append(("starter", (), [p for pairs in graded.values() for p in pairs] + given))
+        with ThreadPoolExecutor(max(1, jobs)) as pool:
+            results = dict(zip([name for name, _, _ in runs], pool.map(lambda run: check(*run), runs)))
+        missed = {hw.id: [p for p in graded[hw.id] if results[f"hw{hw.id}"].get(p) != "passed"] for hw in chosen}
+        wanted = sorted({p for pairs in missed.values() for p in pairs})
+        # A pair the complete solution fails too is a harness problem, not a dependency.
+        baseline = check("full", [r.id for r in find_regions()], wanted) if wanted else {}
+        for hw in chosen:
+            for p in missed[hw.id]:
+                where = (f"homework {hw.id}: pair {p} is {results[f'hw{hw.id}'].get(p, 'not run')} with the "
+                         f"regions of homeworks 1..{hw.id} filled in")
+                if baseline.get(p) == "passed":
+                    problems.append(where)
+                else:
+                    harness.append(f"{where}, and {baseline.get(p, 'not run')} with the whole solution too")
+        if starter:
+            statuses = results["starter"]
             problems += [f"starter: graded pair {p} passes without any student code (list it as given)"
-                         for p in graded if statuses.get(p) == "passed"]
+                         for pairs in graded.values() for p in pairs if statuses.get(p) == "passed"]
             problems += [f"starter: given pair {p} is {statuses.get(p, 'not run')} (it needs student code)"
                          for p in given if statuses.get(p) != "passed"]
     return problems
@@ -261,12 +265,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("course")
     parser.add_argument("--homework", type=int, action="append", help="only this homework (repeatable)")
     parser.add_argument("--sample", type=int, help="only the first K pairs of each homework")
+    parser.add_argument("--jobs", type=int, default=1, help="checks run at once (default 1)")
     parser.add_argument("--no-starter", dest="starter", action="store_false",
                         help="skip the starter check (graded pairs 0, given pairs pass)")
     args = parser.parse_args(argv)
     course = load_course(args.course)
+    unassigned = sorted({r.id for r in find_regions()} - course.assigned())
+    if unassigned:  # stubbed in every kit, taught by no homework
+        print(f"warning: {len(unassigned)} region(s) in no homework: {', '.join(unassigned)}")
     harness: list[str] = []
-    problems = check_course(course, args.homework, args.sample, args.starter, harness)
+    problems = check_course(course, args.homework, args.sample, args.starter, harness, args.jobs)
     for line in harness:
         print(f"warning (fails with the complete solution too): {line}")
     for line in problems:

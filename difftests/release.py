@@ -110,8 +110,8 @@ def handout(course: Course, homework: Homework, regions: dict[str, Region], carr
             "function says what to compute and which torch behaviour the tests compare.", ""]
     for rid in homework.regions:
         r = regions[rid]
-        doc = "\n".join("    " + line if line else "" for line in (r.docstring or "(no docstring)").splitlines())
-        out += [f"### task `{rid}` — `tiny/{r.path}`", "", f"```python\n{r.signature}:\n{doc}\n```", ""]
+        doc = "\n".join("    " + line if line else "" for line in f'"""{r.docstring}"""'.splitlines())
+        out += [f"### task `{rid}` — `tiny/{r.path}`", "", f"```python\n{r.signature}:\n{doc}\n    ...\n```", ""]
     out += ["## Graded pairs", "", "| pair | area | points |", "|---|---|---|"]
     out += [f"| `{p}` | {get(p).area} | {homework.pair_points[p]:g} |" for p in homework.pairs]
     if course.given:
