@@ -42,7 +42,11 @@ def run(argv: list[str]) -> int:
     parser.add_argument("--case-timeout", type=float, default=20.0,
                         help="seconds an isolated case may take (default 20)")
     args = parser.parse_args(argv)
-    profile_weights = _apply_profile(args)
+    try:
+        profile_weights = _apply_profile(args)
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"error: --profile {args.profile}: {exc}", file=sys.stderr)
+        return 2
     unknown = unknown_names(args.area or [], args.pair or [])
     if unknown:
         print(f"error: {unknown}", file=sys.stderr)

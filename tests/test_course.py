@@ -86,3 +86,15 @@ def test_the_default_course_follows_its_dependencies_on_a_sample():
 @pytest.mark.slow
 def test_the_default_course_follows_its_dependencies_fully():
     assert check_course(load_course(COURSE), jobs=2) == []
+
+
+def test_unknown_area_and_pair_names_are_named_with_close_matches():
+    from difftests.__main__ import main, unknown_names
+
+    message = unknown_names(["tensr", "tensor"], ["ad", "add", "zzzzzz"])
+    assert "unknown area 'tensr' (did you mean tensor" in message
+    assert "unknown pair 'ad' (did you mean add" in message
+    assert "unknown pair 'zzzzzz'; `python -m difftests list` shows them" in message
+    assert "'tensor'" not in message and "'add'" not in message
+    assert unknown_names(["tensor"], ["add"]) == ""
+    assert main(["--pair", "ad"]) == 2  # before any run starts
