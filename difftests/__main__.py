@@ -2,7 +2,8 @@
 
 Also: `python -m difftests list` (every pair and its area), `python -m difftests show NAME` (a pair's
 code beside its torch twin, with the measured difference), `python -m difftests grade DIR --out R`
-(a folder of submissions).
+(a folder of submissions), `python -m difftests release --course course.toml --homework N --out DIR`
+(a student kit), `python -m difftests gradescope-bundle --course course.toml --homework N --out F.zip`.
 Exit status 0 only when every case passed.
 """
 from __future__ import annotations
@@ -185,6 +186,7 @@ def _validate(parser, args) -> None:
                                                               f"; known: {', '.join(sorted(known))[:300]}"))
 
 
+
 def list_pairs() -> int:
     from tabulate import tabulate
 
@@ -209,6 +211,12 @@ def main(argv: list[str] | None = None) -> int:
         except KeyError as exc:
             print(f"error: {exc.args[0]}", file=sys.stderr)
             return 2
+    if argv[:1] == ["release"]:
+        from difftests.release import main as release_main
+        return release_main(argv[1:])
+    if argv[:1] == ["gradescope-bundle"]:
+        from difftests.bundle import main as bundle_main
+        return bundle_main(argv[1:])
     if argv[:1] == ["skeleton"]:
         from difftests.skeleton import main as skeleton_main
         return skeleton_main(argv[1:])

@@ -68,14 +68,42 @@ def measure(pair: Pair) -> list[str]:
     return lines
 
 
+def close_names(name: str) -> list[str]:
+    """Pair names (and region ids) that look like `name`, for "did you mean"."""
+    import difflib
+
+    from difftests.registry import all_pairs
+
+    names = [p.name for p in all_pairs()]
+    lowered = {n.lower(): n for n in names}
+    contains = [n for n in names if name.lower() in n.lower()][:6]
+    return contains or [lowered[c] for c in difflib.get_close_matches(name.lower(), list(lowered), n=5, cutoff=0.5)]
+
+
 def show(name: str) -> int:
-    pair = get(name)
+    """Print the implementation's code (the `tiny` importable from the current directory: in a student
+    kit that is the student's own package, never the solution) beside the torch twin."""
+    import sys
+
+    try:
+        pair = get(name)
+    except KeyError:
+        close = close_names(name)
+        print(f"error: no pair named {name!r}" + (f"; did you mean: {', '.join(close)}?" if close else
+                                                  "; `python -m difftests list` shows them all"), file=sys.stderr)
+        return 2
     width = shutil.get_terminal_size((160, 40)).columns
     tiny_where, tiny_src = source_of(pair.source)
     ref_where, ref_src = source_of(pair.ref)
     print(f"pair {pair.name} (area {pair.area})\n")
-    print(side_by_side(tiny_src, ref_src, f"tiny  {tiny_where}", f"torch twin  {ref_where}", width))
+    print(side_by_side(tiny_src, ref_src, f"your tiny  {tiny_where}", f"torch twin  {ref_where}", width))
     print()
-    for line in measure(pair):
+    try:
+        lines = measure(pair)
+    except NotImplementedError as exc:
+        lines = [f"not implemented yet: {exc}"]
+    except Exception as exc:  # noqa: BLE001 — the student's code raising is a result to show
+        lines = [f"running it raised {type(exc).__name__}: {exc}"]
+    for line in lines:
         print(line)
     return 0

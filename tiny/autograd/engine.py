@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tiny.autograd.function import Node, call_backward
+from tiny.autograd.function import Node, output_index
+from tiny.autograd.function import call_backward as observed_backward
 from tiny.autograd.version import check_saved
 
 
@@ -25,7 +26,13 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...], op: str = "backward") 
 
 
 def topological_order(root: Node) -> list[Node]:
-    """Nodes reachable from root, each after every node that consumes its outputs (iterative DFS)."""
+    """Nodes reachable from root, each after every node that consumes its outputs (iterative DFS).
+
+    root: the Node that produced the tensor backward starts from. A node's inputs are `node.inputs`
+    (per forward argument: the Tensor when it needs a gradient, else None); an input tensor's own
+    producer is `tensor.grad_fn` (None for a leaf). Return the nodes, root first, so that every node
+    comes before the nodes producing its inputs. No recursion: graphs can be 10^4 nodes deep.
+    Task `topological_order`."""
     # BEGIN SOLUTION
     order: list[Node] = []
     visited = {id(root)}
@@ -46,13 +53,15 @@ def topological_order(root: Node) -> list[Node]:
     # END SOLUTION
 
 
-def _call_backward(node: Node, grad_outputs: list[np.ndarray]) -> tuple:
+def call_backward(node: Node, grad_outputs: list[np.ndarray]) -> tuple:
+    """node.function.backward(ctx, *grad_outputs) as a tuple with one entry per forward input; errors
+    for a freed node or a wrong number of gradients."""
     if node.freed:
         raise RuntimeError(
             f"{node.name()}.backward: trying to backward through the graph a second time; its saved "
             "values were freed by the first backward. Pass retain_graph=True to the first backward.")
     check_saved(node.ctx, node.name())  # nothing it saved was written in place since
-    grads = call_backward(node.function, node.ctx, grad_outputs)  # observed by tiny.profiler, if active
+    grads = observed_backward(node.function, node.ctx, grad_outputs)  # timed by tiny.profiler, if active
     if not isinstance(grads, tuple):
         grads = (grads,)
     if len(grads) != len(node.inputs):
@@ -63,22 +72,31 @@ def _call_backward(node: Node, grad_outputs: list[np.ndarray]) -> tuple:
 
 
 def run_backward(root, gradient: np.ndarray, retain_graph: bool = False) -> None:
-    """Accumulate d(root)/d(leaf) · gradient into every leaf's `.grad`."""
+    """Accumulate d(root)/d(leaf) · gradient into every leaf's `.grad`.
+
+    root: the Tensor `.backward()` was called on (root.grad_fn is its Node); gradient: an array of
+    root's shape. Walk `topological_order(root.grad_fn)`, keeping per node one gradient buffer per
+    output (`node.num_outputs`; which slot a tensor feeds: `output_index(tensor)`; an output nothing
+    used gets `node.zero_grad_output(i)`). For each node: `call_backward(node, grad_outputs)` gives one
+    gradient per input (None = no gradient); reduce each with `unbroadcast(grad, input shape)` and
+    cast it to the input's dtype; a leaf (grad_fn None) accumulates into `.grad` (a new
+    `Tensor(array)` the first time, then the sum: torch accumulates), a non-leaf into its producer's
+    buffer. Unless retain_graph, `node.release()` after its backward. Public API only: Node.inputs,
+    Node.num_outputs, Node.zero_grad_output, Node.release, output_index, Tensor.grad/.grad_fn/.data.
+    Task `run_backward`."""
     from tiny.tensor import Tensor
 
     # BEGIN SOLUTION
-    pending: dict[int, list] = {id(root.grad_fn): [None] * len(root.grad_fn.output_meta)}
-    pending[id(root.grad_fn)][root._output_index] = gradient
+    pending: dict[int, list] = {id(root.grad_fn): [None] * root.grad_fn.num_outputs}
+    pending[id(root.grad_fn)][output_index(root)] = gradient
     for node in topological_order(root.grad_fn):
         buffers = pending.pop(id(node), None)
         if buffers is None:
             continue
-        grad_outputs = [np.zeros(shape, dtype) if g is None else g
-                        for g, (shape, dtype) in zip(buffers, node.output_meta)]
-        input_grads = _call_backward(node, grad_outputs)
+        grad_outputs = [node.zero_grad_output(i) if g is None else g for i, g in enumerate(buffers)]
+        input_grads = call_backward(node, grad_outputs)
         if not retain_graph:
-            node.ctx._saved = None
-            node.freed = True
+            node.release()
         for tensor, grad in zip(node.inputs, input_grads):
             if tensor is None or grad is None:
                 continue
@@ -86,11 +104,11 @@ def run_backward(root, gradient: np.ndarray, retain_graph: bool = False) -> None
             grad = grad.astype(tensor.data.dtype, copy=False)
             if tensor.grad_fn is None:
                 if tensor.grad is None:
-                    tensor.grad = Tensor._wrap(np.array(grad, copy=True))
+                    tensor.grad = Tensor(np.array(grad, copy=True))
                 else:
-                    tensor.grad = Tensor._wrap(np.asarray(tensor.grad.data + grad))  # 0-d stays an array
+                    tensor.grad = Tensor(np.asarray(tensor.grad.data + grad))  # 0-d stays an array
             else:
-                slots = pending.setdefault(id(tensor.grad_fn), [None] * len(tensor.grad_fn.output_meta))
-                index = tensor._output_index
+                slots = pending.setdefault(id(tensor.grad_fn), [None] * tensor.grad_fn.num_outputs)
+                index = output_index(tensor)
                 slots[index] = grad if slots[index] is None else slots[index] + grad
     # END SOLUTION

@@ -55,6 +55,11 @@ class Context:
         """Outputs (by position) that carry no gradient, such as argmax indices."""
         self.non_differentiable.update(output_indices)
 
+    def free_saved(self) -> None:
+        """Drop what forward saved (the engine calls it after backward unless retain_graph=True); a later
+        `saved_tensors` then raises torch's "backward through the graph a second time" error."""
+        self._saved = None
+
 
 class Node:
     """One recorded application of a Function: the graph vertex backward walks."""
@@ -71,8 +76,30 @@ class Node:
     def name(self) -> str:
         return self.function.__name__
 
+    # ----- the engine's public API (what `run_backward` uses) ---------------------------------
+    @property
+    def num_outputs(self) -> int:
+        """How many outputs forward returned (1 unless it returned a tuple)."""
+        return len(self.output_meta)
+
+    def zero_grad_output(self, index: int) -> np.ndarray:
+        """Zeros shaped and typed like output `index`: the gradient of an output nothing used."""
+        shape, dtype = self.output_meta[index]
+        return np.zeros(shape, dtype)
+
+    def release(self) -> None:
+        """Free the saved values after backward (unless retain_graph); marks the node freed."""
+        self.ctx.free_saved()
+        self.freed = True
+
     def __repr__(self) -> str:
         return f"<{self.name()}Backward>"
+
+
+def output_index(tensor: Any) -> int:
+    """Which output of `tensor.grad_fn` the tensor is (torch's `Tensor.output_nr`): 0 for a Function
+    with one output, i for the i-th element of a tuple forward returned."""
+    return tensor._output_index
 
 
 class Function:

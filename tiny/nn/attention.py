@@ -101,6 +101,11 @@ class ScaledDotProductAttentionFunction(Function):
 
     @staticmethod
     def forward(ctx, query, key, value, mask, dropout_p, is_causal, scale, enable_gqa):
+        """softmax(query @ key^T * scale + mask) @ value. query (*, L, E), key (*, S, E), value (*, S, Ev) ->
+        (*, L, Ev). mask: None, bool (True = attend; False becomes -inf) or float (added), broadcastable to
+        (*, L, S); is_causal masks the upper triangle; a fully masked row gives zeros (_safe_softmax).
+        dropout_p drops attention weights (_dropout_keep); enable_gqa repeats key/value heads
+        (_repeat_heads). Scale the query, not the scores. Task `ScaledDotProductAttentionFunction.forward`."""
         # BEGIN SOLUTION
         key_heads, value_heads = (key.shape[-3], value.shape[-3]) if enable_gqa else (None, None)
         if enable_gqa:
@@ -118,6 +123,10 @@ class ScaledDotProductAttentionFunction(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output (*, L, Ev). Return 8 gradients in forward's
+        order: (grad_query, grad_key, grad_value, grad_mask or None, None, None, None, None); softmax
+        backward fused; with enable_gqa fold the repeated heads back (_fold_heads). Task
+        `ScaledDotProductAttentionFunction.backward`."""
         # BEGIN SOLUTION
         scaled_query, key, value, probs, keep = ctx.saved_tensors
         needs_query, needs_key, needs_value, needs_mask = ctx.needs_input_grad[:4]

@@ -22,6 +22,9 @@ class DropoutFunction(Function):
 
     @staticmethod
     def forward(ctx, x, p):
+        """Keep each element with probability 1 - p (draw from tiny.random.default_generator()), scale kept
+        ones by 1 / (1 - p), zero the rest. Shapes: any. Save the scaled mask. Task
+        `DropoutFunction.forward`."""
         # BEGIN SOLUTION
         keep = default_generator().random(x.shape) >= p  # each element kept with probability 1 - p
         scaled_mask = keep.astype(x.dtype) * np.asarray(1.0 / (1.0 - p), x.dtype)
@@ -31,6 +34,8 @@ class DropoutFunction(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output. Return (grad * the same scaled mask, None).
+        Task `DropoutFunction.backward`."""
         # BEGIN SOLUTION
         (scaled_mask,) = ctx.saved_tensors
         return grad * scaled_mask, None

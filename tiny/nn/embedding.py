@@ -20,6 +20,8 @@ class EmbeddingFunction(Function):
 
     @staticmethod
     def forward(ctx, indices, weight, padding_idx):
+        """weight[indices]: indices (*) integer, weight (V, D) -> (*, D). padding_idx (int or None) only
+        matters in backward. Task `EmbeddingFunction.forward`."""
         # BEGIN SOLUTION
         ctx.save_for_backward(indices)
         ctx.weight_shape, ctx.padding_idx = weight.shape, padding_idx
@@ -28,6 +30,9 @@ class EmbeddingFunction(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output (*, D). Return (None, grad_weight (V, D),
+        None): each row sums the gradients of every position that picked it (repeats add up); the
+        padding_idx row gets 0. Task `EmbeddingFunction.backward`."""
         # BEGIN SOLUTION
         (indices,) = ctx.saved_tensors
         num_embeddings, dim = ctx.weight_shape

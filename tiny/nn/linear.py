@@ -26,6 +26,8 @@ class LinearFunction(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias):
+        """x (*, in) @ weight.T (weight: (out, in)) + bias ((out,) or None) -> (*, out). Save what backward
+        needs. Task `LinearFunction.forward`."""
         # BEGIN SOLUTION
         ctx.save_for_backward(x, weight)
         rows = int(np.prod(x.shape[:-1]))
@@ -35,6 +37,9 @@ class LinearFunction(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output (*, out). Return (grad_x (*, in), grad_weight
+        (out, in) summed over every batch dim, grad_bias or None); use ctx.needs_input_grad to skip what is
+        not needed. Task `LinearFunction.backward`."""
         # BEGIN SOLUTION
         x, weight = ctx.saved_tensors
         needs_x, needs_weight, needs_bias = ctx.needs_input_grad

@@ -103,6 +103,8 @@ class SquaredError(Function):
 
     @staticmethod
     def forward(ctx, input, target):
+        """(input - target)**2 elementwise over the broadcast shape (the reduction happens outside). Task
+        `SquaredError.forward`."""
         # BEGIN SOLUTION
         diff = input - target
         ctx.save_for_backward(diff)
@@ -111,6 +113,8 @@ class SquaredError(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output. Return (2 * (input - target) * grad, its
+        negation for target). Task `SquaredError.backward`."""
         # BEGIN SOLUTION
         (diff,) = ctx.saved_tensors
         grad_input = 2 * diff * grad
@@ -123,6 +127,7 @@ class AbsoluteError(Function):
 
     @staticmethod
     def forward(ctx, input, target):
+        """|input - target| elementwise over the broadcast shape. Task `AbsoluteError.forward`."""
         # BEGIN SOLUTION
         diff = input - target
         ctx.save_for_backward(diff)
@@ -131,6 +136,8 @@ class AbsoluteError(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output. Return (sign(input - target) * grad, its
+        negation): 0 at a tie, as torch. Task `AbsoluteError.backward`."""
         # BEGIN SOLUTION
         (diff,) = ctx.saved_tensors
         grad_input = np.sign(diff) * grad  # sign(0) = 0: torch's subgradient at a tie
@@ -307,6 +314,10 @@ class NegativeLogLikelihood(Function):
 
     @staticmethod
     def forward(ctx, input, targets: ClassTargets, reduction: str):
+        """input: log-probabilities (N, C), (C,) or (N, C, d1..dk); targets: a ClassTargets (index, valid,
+        row_weight, total_weight, loss_shape). Per row: -row_weight * input[row, target], exactly 0 for
+        ignored rows; then reduce ('none' | 'sum' | 'mean' dividing by the total weight) with _reduce_rows.
+        Task `NegativeLogLikelihood.forward`."""
         # BEGIN SOLUTION
         class_dim = _class_dim(input.ndim)
         rows = _to_rows(input, class_dim)                    # (M, C)
@@ -320,6 +331,9 @@ class NegativeLogLikelihood(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output (the loss's shape). Return (grad_input of
+        input's shape: -row_weight * scale at each row's target class, 0 elsewhere and on ignored rows;
+        None, None). Use _row_scale for the per-row upstream. Task `NegativeLogLikelihood.backward`."""
         # BEGIN SOLUTION
         targets = ctx.targets
         rows = len(targets.index)
@@ -359,6 +373,10 @@ class CrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, input, q, reduction: str, divisor, valid, loss_shape: tuple):
+        """input: logits (N, C), (C,) or (N, C, d1..dk); q: the target distribution, same shape, with class
+        weights and label smoothing folded in. Per row: -sum_c q[c] * log_softmax(input)[c] (stable
+        log-softmax); then reduce with `divisor` for 'mean'. `valid` marks non-ignored rows (None for
+        probability targets); terms with q == 0 add exactly 0. Task `CrossEntropy.forward`."""
         # BEGIN SOLUTION
         class_dim = _class_dim(input.ndim)
         log_probs = _log_softmax_rows(_to_rows(input, class_dim))   # (M, C)
@@ -375,6 +393,9 @@ class CrossEntropy(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output. Return (grad_input = (softmax(input) * sum(q)
+        - q) * row scale, 0 on ignored rows; grad_q = -log_softmax(input) * row scale when needed, else
+        None; None, None, None, None). Task `CrossEntropy.backward`."""
         # BEGIN SOLUTION
         log_probs, q_rows = ctx.saved_tensors
         scale = _row_scale(grad, ctx.reduction, len(q_rows), ctx.divisor)[:, None]  # (M, 1)
@@ -478,6 +499,9 @@ class BinaryCrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, input, target, weight):
+        """-weight * (t * log(x) + (1 - t) * log(1 - x)) elementwise, each log clamped to >= -100 as torch
+        (BCE_LOG_FLOOR). weight: None or broadcastable, not differentiable. Task
+        `BinaryCrossEntropy.forward`."""
         # BEGIN SOLUTION
         with np.errstate(divide="ignore"):
             log_x = np.maximum(np.log(input), BCE_LOG_FLOOR)
@@ -489,6 +513,9 @@ class BinaryCrossEntropy(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output. Return (grad * weight * (x - t) / max(x * (1 -
+        x), 1e-12) — torch's floor BCE_EPSILON —, grad * weight * (log(1 - x) - log(x)) unclamped when
+        needed else None, None). Task `BinaryCrossEntropy.backward`."""
         # BEGIN SOLUTION
         input, target, weight = ctx.saved_tensors
         grad = grad if weight is None else grad * weight
@@ -548,6 +575,9 @@ class BinaryCrossEntropyWithLogits(Function):
 
     @staticmethod
     def forward(ctx, input, target, weight, pos_weight):
+        """weight * ((1 - t) * x + (1 + (pos_weight - 1) * t) * log(1 + exp(-x))) elementwise, with log(1 +
+        exp(-x)) computed stably (_softplus_neg); weight and pos_weight: None or broadcastable, not
+        differentiable. Task `BinaryCrossEntropyWithLogits.forward`."""
         # BEGIN SOLUTION
         softplus_neg = _softplus_neg(input)
         log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * target
@@ -558,6 +588,10 @@ class BinaryCrossEntropyWithLogits(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output. Return (d/dx, d/dt, None, None): without
+        pos_weight (sigmoid(x) - t) * grad and -x * grad; with pos_weight ((1 + (pw - 1) * t) * sigmoid(x)
+        - pw * t) * grad and (-x + (pw - 1) * softplus(-x)) * grad; both times weight. Task
+        `BinaryCrossEntropyWithLogits.backward`."""
         # BEGIN SOLUTION
         input, target, weight, pos_weight, softplus_neg = ctx.saved_tensors
         grad = grad if weight is None else grad * weight
@@ -606,6 +640,8 @@ class KLDivergence(Function):
 
     @staticmethod
     def forward(ctx, input, target, log_target: bool):
+        """Pointwise KL: target * (log(target) - input) with 0 * log(0) = 0 (torch's xlogy); with log_target,
+        exp(target) * (target - input). input, target broadcast. Task `KLDivergence.forward`."""
         # BEGIN SOLUTION
         ctx.save_for_backward(input, target)
         ctx.log_target = log_target
@@ -618,6 +654,10 @@ class KLDivergence(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output. Return (d/dinput, d/dtarget, None).
+        log_target: (-exp(t) * grad, exp(t) * (t - input + 1) * grad). Otherwise (-t * grad, and for target
+        torch's xlogy derivative log(t) + t / t (nan at t = 0) times grad summed to the target's shape,
+        minus grad * input summed likewise). Task `KLDivergence.backward`."""
         # BEGIN SOLUTION
         input, target = ctx.saved_tensors
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):

@@ -54,6 +54,10 @@ class BatchNormFunction(Function):
 
     @staticmethod
     def forward(ctx, x, running_mean, running_var, weight, bias, training, momentum, eps):
+        """Normalize x (N, C, *) per channel: training → batch mean and biased variance over every dim but C,
+        running_mean/running_var (C,) updated in place with momentum (the running variance gets the
+        unbiased batch variance; use _update_running); eval → the running statistics. out = (x - mean) /
+        sqrt(var + eps) * weight + bias (weight, bias (C,) or None). Task `BatchNormFunction.forward`."""
         # BEGIN SOLUTION
         axes = (0,) + tuple(range(2, x.ndim))          # every dim but the channel dim
         view = (1, x.shape[1]) + (1,) * (x.ndim - 2)  # (C,) -> (1, C, 1, ...)
@@ -73,6 +77,10 @@ class BatchNormFunction(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output (N, C, *). Return 8 gradients in forward's
+        argument order: (grad_x, None, None, grad_weight, grad_bias, None, None, None). In training the
+        batch mean and variance depend on x, so grad_x has the two extra terms of the normalization's
+        derivative. Task `BatchNormFunction.backward`."""
         # BEGIN SOLUTION
         x, mean, inv_std, weight = ctx.saved_tensors
         needs, axes, view = ctx.needs_input_grad, ctx.axes, ctx.view
@@ -235,6 +243,8 @@ class LayerNormFunction(Function):
 
     @staticmethod
     def forward(ctx, x, normalized_ndim, weight, bias, eps):
+        """Normalize x over its last `normalized_ndim` dims: (x - mean) / sqrt(var + eps) (biased variance),
+        then * weight + bias (normalized shape, or None). Task `LayerNormFunction.forward`."""
         # BEGIN SOLUTION
         axes = tuple(range(x.ndim - normalized_ndim, x.ndim))
         mean, var = _moments(x, axes)  # (*, 1, ..., 1)
@@ -250,6 +260,8 @@ class LayerNormFunction(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output. Return (grad_x, None, grad_weight, grad_bias,
+        None); grad_weight/grad_bias sum over the leading (batch) dims. Task `LayerNormFunction.backward`."""
         # BEGIN SOLUTION
         x_hat, inv_std, weight = ctx.saved_tensors
         needs = ctx.needs_input_grad

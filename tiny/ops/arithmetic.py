@@ -24,12 +24,16 @@ class Cast(Function):
 class Add(Function):
     @staticmethod
     def forward(ctx, a, b):
+        """a + b elementwise. a, b: arrays of one dtype whose shapes broadcast (torch's rules); returns the
+        broadcast result. Task `Add.forward`."""
         # BEGIN SOLUTION
         return a + b
         # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output. Return (d/da, d/db) = (grad, grad); the engine
+        sums each back to its input's shape. Task `Add.backward`."""
         # BEGIN SOLUTION
         return grad, grad
         # END SOLUTION
@@ -38,12 +42,14 @@ class Add(Function):
 class Sub(Function):
     @staticmethod
     def forward(ctx, a, b):
+        """a - b elementwise, a and b broadcast as in torch. Task `Sub.forward`."""
         # BEGIN SOLUTION
         return a - b
         # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output. Return (grad, -grad). Task `Sub.backward`."""
         # BEGIN SOLUTION
         return grad, -grad
         # END SOLUTION
@@ -52,6 +58,8 @@ class Sub(Function):
 class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
+        """a * b elementwise, a and b broadcast; save what backward needs (ctx.save_for_backward). Task
+        `Mul.forward`."""
         # BEGIN SOLUTION
         ctx.save_for_backward(a, b)
         return a * b
@@ -59,6 +67,8 @@ class Mul(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output. Return (grad * b, grad * a) (broadcast shapes
+        are fine). Task `Mul.backward`."""
         # BEGIN SOLUTION
         a, b = ctx.saved_tensors
         return grad * b, grad * a
@@ -68,6 +78,8 @@ class Mul(Function):
 class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
+        """a / b elementwise (true division, float dtype), a and b broadcast. Division by 0 gives ±inf/nan as
+        in torch: no warning, no error. Task `Div.forward`."""
         # BEGIN SOLUTION
         ctx.save_for_backward(a, b)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -76,6 +88,9 @@ class Div(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output. Return (grad / b, -grad * a / b**2); torch
+        evaluates the second as -grad * ((a / b) / b), so overflow happens at the same inputs. Task
+        `Div.backward`."""
         # BEGIN SOLUTION
         a, b = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -87,12 +102,14 @@ class Div(Function):
 class Neg(Function):
     @staticmethod
     def forward(ctx, x):
+        """-x elementwise. Task `Neg.forward`."""
         # BEGIN SOLUTION
         return -x
         # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output. Return -grad. Task `Neg.backward`."""
         # BEGIN SOLUTION
         return -grad
         # END SOLUTION
@@ -103,6 +120,8 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, base, exponent):
+        """base ** exponent elementwise (np.power); either may be a broadcast constant. Save base, exponent
+        and the result. Task `Pow.forward`."""
         # BEGIN SOLUTION
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             result = np.power(base, exponent)
@@ -112,6 +131,10 @@ class Pow(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output. Return (d/dbase, d/dexponent), None where
+        ctx.needs_input_grad is False. torch: d/dbase = grad * e * base**(e-1), exactly 0 where e == 0
+        (even at base 0); d/dexponent = grad * result * log(base), 0 where base == 0 and e >= 0. Task
+        `Pow.backward`."""
         # BEGIN SOLUTION
         base, exponent, result = ctx.saved_tensors
         grad_base = grad_exponent = None

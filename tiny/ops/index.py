@@ -11,6 +11,8 @@ from tiny.promotion import result_type
 class GetItem(Function):
     @staticmethod
     def forward(ctx, x, index):
+        """x[index] with NumPy semantics (slices, None, Ellipsis, ints, integer arrays; bool masks arrive as
+        integer arrays). `index` is a tuple already validated by `getitem`. Task `GetItem.forward`."""
         # BEGIN SOLUTION
         ctx.shape, ctx.index = x.shape, index
         return x[index]
@@ -18,6 +20,9 @@ class GetItem(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output. Return (a zero array of x's shape with grad
+        scattered to the indexed positions, None); repeated indices must accumulate (np.add.at, not +=).
+        Task `GetItem.backward`."""
         # BEGIN SOLUTION
         full = np.zeros(ctx.shape, grad.dtype)
         np.add.at(full, ctx.index, grad)  # add.at, not +=: repeated indices accumulate
@@ -28,6 +33,7 @@ class GetItem(Function):
 class Where(Function):
     @staticmethod
     def forward(ctx, condition, x, y):
+        """np.where(condition, x, y): condition is a bool array; the three broadcast. Task `Where.forward`."""
         # BEGIN SOLUTION
         ctx.save_for_backward(condition)
         return np.where(condition, x, y)
@@ -35,6 +41,8 @@ class Where(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output. Return (None, grad where condition else 0, 0
+        where condition else grad). Task `Where.backward`."""
         # BEGIN SOLUTION
         (condition,) = ctx.saved_tensors
         zero = np.zeros((), grad.dtype)

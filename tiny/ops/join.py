@@ -11,6 +11,8 @@ from tiny.promotion import result_type
 class Cat(Function):
     @staticmethod
     def forward(ctx, *arrays, dim):
+        """Concatenate `arrays` along `dim` (keyword, normalized); shapes agree except in dim. Task
+        `Cat.forward`."""
         # BEGIN SOLUTION
         ctx.dim = dim
         ctx.boundaries = np.cumsum([a.shape[dim] for a in arrays])[:-1]
@@ -19,6 +21,8 @@ class Cat(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output. Return one gradient per input: grad split
+        along dim at the inputs' boundaries (a tuple). Task `Cat.backward`."""
         # BEGIN SOLUTION
         return tuple(np.split(grad, ctx.boundaries, axis=ctx.dim))
         # END SOLUTION

@@ -13,6 +13,9 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        """torch.matmul's rules: (..., n, k) @ (..., k, m) -> (..., n, m) with the batch dims broadcast; a 1-D
+        left operand is (1, n) and a 1-D right one (n, 1), the added dim removed from the result (1-D @ 1-D
+        is a 0-d dot product). Task `MatMul.forward`."""
         # BEGIN SOLUTION
         a2 = a[None, :] if a.ndim == 1 else a      # (..., n, k)
         b2 = b[:, None] if b.ndim == 1 else b      # (..., k, m)
@@ -29,6 +32,8 @@ class MatMul(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output. Return (grad @ b^T, a^T @ grad) with the 1-D
+        liftings undone; broadcast batch dims are summed back by the engine. Task `MatMul.backward`."""
         # BEGIN SOLUTION
         a2, b2 = ctx.saved_tensors
         grad2 = grad.reshape(ctx.out2_shape)       # restore the lifted (..., n, m) layout

@@ -23,6 +23,8 @@ def _expand_back(grad: np.ndarray, shape: tuple, dims: tuple, keepdim: bool) -> 
 class Sum(Function):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
+        """Sum of x over `dims` (tuple of non-negative ints, already normalized; () means all dims), keeping
+        them as size 1 if `keepdim`. Integer and bool inputs sum to int64 (torch). Task `Sum.forward`."""
         # BEGIN SOLUTION
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         result = np.sum(x, axis=dims, keepdims=keepdim)
@@ -32,6 +34,9 @@ class Sum(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output (reduced shape). Return (grad broadcast back to
+        x's shape, None, None): re-insert the reduced dims when not keepdim (see _expand_back). Task
+        `Sum.backward`."""
         # BEGIN SOLUTION
         return _expand_back(grad, ctx.shape, ctx.dims, ctx.keepdim), None, None
         # END SOLUTION
@@ -40,6 +45,8 @@ class Sum(Function):
 class Mean(Function):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
+        """Mean of float x over `dims` (normalized tuple), keepdim as in Sum. An empty reduction gives nan
+        (0/0), silently. Task `Mean.forward`."""
         # BEGIN SOLUTION
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         ctx.count = int(np.prod([x.shape[d] for d in dims]))
@@ -49,6 +56,8 @@ class Mean(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output (reduced shape). Return (grad / count broadcast
+        back to x's shape, None, None), count = number of reduced elements. Task `Mean.backward`."""
         # BEGIN SOLUTION
         with np.errstate(invalid="ignore", divide="ignore"):
             scaled = grad / np.asarray(ctx.count, grad.dtype)
@@ -59,6 +68,9 @@ class Mean(Function):
 class Var(Function):
     @staticmethod
     def forward(ctx, x, dims, correction, keepdim, full_reduction):
+        """Variance over `dims` (normalized tuple) with `correction` (1 = unbiased): sum((x - mean)**2) /
+        max(count - correction, 0); keepdim as in Sum. Too few elements gives inf or nan, as torch.
+        `full_reduction` tells whether dim was None. Task `Var.forward`."""
         # BEGIN SOLUTION
         count = int(np.prod([x.shape[d] for d in dims]))
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -75,6 +87,10 @@ class Var(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output. Return (grad * 2 * (x - mean) / (count -
+        correction), None, None, None, None). torch's rules: dof = count - correction is not clamped here;
+        for a full reduction with dof <= 0 the slope is inf (nan where x equals the mean). Task
+        `Var.backward`."""
         # BEGIN SOLUTION
         (centered,) = ctx.saved_tensors
         grad = _expand_back(grad, centered.shape, ctx.dims, ctx.keepdim)
@@ -114,6 +130,8 @@ class Extreme(Function):
 
     @staticmethod
     def forward(ctx, x, largest):
+        """max (largest=True) or min of all elements of x, as a 0-d array. NaN propagates. Task
+        `Extreme.forward`."""
         # BEGIN SOLUTION
         result = np.max(x) if largest else np.min(x)
         ctx.save_for_backward(x, result)
@@ -122,6 +140,8 @@ class Extreme(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output (0-d). Return (grad shared equally among the
+        tied extreme elements — torch divides it by the tie count —, None). Task `Extreme.backward`."""
         # BEGIN SOLUTION
         x, result = ctx.saved_tensors
         ties = (x == result) | (np.isnan(x) & np.isnan(result))
@@ -134,6 +154,9 @@ class ExtremeDim(Function):
 
     @staticmethod
     def forward(ctx, x, dim, keepdim, largest):
+        """max/min along `dim` (normalized int): returns (values, indices int64), keepdim as in torch. The
+        index is the first extreme (a NaN counts as the extreme). Mark the indices output
+        non-differentiable (ctx.mark_non_differentiable(1)). Task `ExtremeDim.forward`."""
         # BEGIN SOLUTION
         indices = np.expand_dims(_arg_extreme(x, dim, largest), dim)
         values = np.take_along_axis(x, indices, axis=dim)
@@ -147,6 +170,8 @@ class ExtremeDim(Function):
 
     @staticmethod
     def backward(ctx, grad_values, grad_indices):
+        """grad_values: upstream gradient of the values; grad_indices: ignored. Return (a zero array of x's
+        shape with grad_values put at the returned indices, None, None, None). Task `ExtremeDim.backward`."""
         # BEGIN SOLUTION
         (indices,) = ctx.saved_tensors
         grad_values = grad_values.reshape(indices.shape)

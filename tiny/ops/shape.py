@@ -10,6 +10,8 @@ from tiny.ops._util import normalize_dim
 class Reshape(Function):
     @staticmethod
     def forward(ctx, x, shape):
+        """x with the new `shape` (tuple of ints, -1 already resolved or allowed by NumPy); same elements in
+        row-major order. Task `Reshape.forward`."""
         # BEGIN SOLUTION
         ctx.shape = x.shape
         return x.reshape(shape)
@@ -17,6 +19,8 @@ class Reshape(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output. Return (grad reshaped to x's shape, None).
+        Task `Reshape.backward`."""
         # BEGIN SOLUTION
         return grad.reshape(ctx.shape), None
         # END SOLUTION
@@ -25,6 +29,8 @@ class Reshape(Function):
 class Permute(Function):
     @staticmethod
     def forward(ctx, x, dims):
+        """x with its dims reordered: output dim i is input dim dims[i] (`dims`: a permutation, normalized).
+        Task `Permute.forward`."""
         # BEGIN SOLUTION
         ctx.inverse = tuple(np.argsort(dims))
         return np.transpose(x, dims)
@@ -32,6 +38,8 @@ class Permute(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output. Return (grad permuted by the inverse
+        permutation, None). Task `Permute.backward`."""
         # BEGIN SOLUTION
         return np.transpose(grad, ctx.inverse), None
         # END SOLUTION
@@ -40,12 +48,15 @@ class Permute(Function):
 class Expand(Function):
     @staticmethod
     def forward(ctx, x, shape):
+        """x broadcast to `shape` (a view in torch; any array is fine here). Task `Expand.forward`."""
         # BEGIN SOLUTION
         return np.broadcast_to(x, shape)
         # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output (the expanded shape). Return (grad, None): the
+        engine sums it back to x's shape. Task `Expand.backward`."""
         # BEGIN SOLUTION
         return grad, None  # the engine sums the gradient back to the input's shape
         # END SOLUTION

@@ -11,6 +11,7 @@ from tiny.promotion import float_result_type, result_type
 class Exp(Function):
     @staticmethod
     def forward(ctx, x):
+        """exp(x) elementwise; overflow gives inf silently (torch). Task `Exp.forward`."""
         # BEGIN SOLUTION
         with np.errstate(over="ignore"):
             result = np.exp(x)
@@ -20,6 +21,8 @@ class Exp(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output. Return grad * exp(x) (reuse the saved result).
+        Task `Exp.backward`."""
         # BEGIN SOLUTION
         (result,) = ctx.saved_tensors
         return grad * result
@@ -29,6 +32,8 @@ class Exp(Function):
 class Log(Function):
     @staticmethod
     def forward(ctx, x):
+        """Natural log elementwise; log(0) = -inf and log(<0) = nan, silently, as in torch. Task
+        `Log.forward`."""
         # BEGIN SOLUTION
         ctx.save_for_backward(x)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -37,6 +42,7 @@ class Log(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output. Return grad / x. Task `Log.backward`."""
         # BEGIN SOLUTION
         (x,) = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -47,6 +53,7 @@ class Log(Function):
 class Sqrt(Function):
     @staticmethod
     def forward(ctx, x):
+        """sqrt(x) elementwise; sqrt(<0) = nan silently. Task `Sqrt.forward`."""
         # BEGIN SOLUTION
         with np.errstate(invalid="ignore"):
             result = np.sqrt(x)
@@ -56,6 +63,8 @@ class Sqrt(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output. Return grad / (2 * sqrt(x)) (inf at 0, as
+        torch). Task `Sqrt.backward`."""
         # BEGIN SOLUTION
         (result,) = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -66,6 +75,7 @@ class Sqrt(Function):
 class Abs(Function):
     @staticmethod
     def forward(ctx, x):
+        """|x| elementwise. Task `Abs.forward`."""
         # BEGIN SOLUTION
         ctx.save_for_backward(x)
         return np.abs(x)
@@ -73,6 +83,8 @@ class Abs(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output. Return grad * sign(x): torch's subgradient is
+        0 at x == 0. Task `Abs.backward`."""
         # BEGIN SOLUTION
         (x,) = ctx.saved_tensors
         return grad * np.sign(x)  # sign(0) = 0: torch's subgradient at the kink
@@ -82,6 +94,7 @@ class Abs(Function):
 class Tanh(Function):
     @staticmethod
     def forward(ctx, x):
+        """tanh(x) elementwise. Task `Tanh.forward`."""
         # BEGIN SOLUTION
         result = np.tanh(x)
         ctx.save_for_backward(result)
@@ -90,6 +103,8 @@ class Tanh(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output. Return grad * (1 - tanh(x)**2). Task
+        `Tanh.backward`."""
         # BEGIN SOLUTION
         (result,) = ctx.saved_tensors
         return grad * (1 - result * result)
@@ -99,6 +114,8 @@ class Tanh(Function):
 class Sigmoid(Function):
     @staticmethod
     def forward(ctx, x):
+        """1 / (1 + exp(-x)) elementwise, in x's dtype, finite for x = ±300 in float32 (never compute exp of a
+        large positive number). Task `Sigmoid.forward`."""
         # exp of -|x| never overflows, so ±300 (and ±1e4) stay finite in float32.
         # BEGIN SOLUTION
         e = np.exp(-np.abs(x))
@@ -109,6 +126,8 @@ class Sigmoid(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output. Return grad * s * (1 - s), s = sigmoid(x).
+        Task `Sigmoid.backward`."""
         # BEGIN SOLUTION
         (result,) = ctx.saved_tensors
         return grad * result * (1 - result)
@@ -118,6 +137,7 @@ class Sigmoid(Function):
 class Relu(Function):
     @staticmethod
     def forward(ctx, x):
+        """max(x, 0) elementwise, in x's dtype (integer inputs allowed). Task `Relu.forward`."""
         # BEGIN SOLUTION
         ctx.save_for_backward(x)
         return np.maximum(x, np.zeros((), x.dtype))
@@ -125,6 +145,8 @@ class Relu(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output. Return grad where x > 0, else 0 (the gradient
+        at exactly 0 is 0, torch's choice). Task `Relu.backward`."""
         # BEGIN SOLUTION
         (x,) = ctx.saved_tensors
         return grad * (x > 0)  # 0 at x == 0, as torch
@@ -137,6 +159,8 @@ class Clamp(Function):
 
     @staticmethod
     def forward(ctx, x, low, high):
+        """x limited to [low, high]; low or high may be None (no bound on that side). Both are scalars cast to
+        x's dtype. Task `Clamp.forward`."""
         # BEGIN SOLUTION
         ctx.save_for_backward(x, low, high)
         result = x
@@ -149,6 +173,8 @@ class Clamp(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """grad: the upstream gradient, shaped like the output. Return (grad where low <= x <= high —
+        boundaries included, as torch — else 0, None, None). Task `Clamp.backward`."""
         # BEGIN SOLUTION
         x, low, high = ctx.saved_tensors
         # torch's rule: x gets the gradient where low <= x <= high (boundaries included); low where x < low < high

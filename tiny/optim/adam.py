@@ -53,6 +53,12 @@ class Adam(Optimizer):
         return state
 
     def _update(self, param: Tensor, grad: np.ndarray, group: dict[str, Any]) -> None:
+        """One Adam/AdamW step for one parameter, in place. State from self._init_state: step (0-d Tensor),
+        exp_avg, exp_avg_sq (and max_exp_avg_sq with amsgrad). torch.optim.Adam: g (negated if maximize);
+        weight decay added to g, or decoupled (p *= 1 - lr * wd) when group['decoupled_weight_decay']; m =
+        lerp(m, g, 1 - beta1); v = beta2 * v + (1 - beta2) * g * g; p -= lr / (1 - beta1**step) * m /
+        (sqrt(v) / sqrt(1 - beta2**step) + eps), with v replaced by its running max under amsgrad. Task
+        `Adam._update`."""
         # BEGIN SOLUTION
         state = self._init_state(param, group)
         p, m, v = param.data, state["exp_avg"].data, state["exp_avg_sq"].data

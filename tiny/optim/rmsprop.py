@@ -45,6 +45,12 @@ class RMSprop(Optimizer):
         return state
 
     def _update(self, param: Tensor, grad: np.ndarray, group: dict[str, Any]) -> None:
+        """One RMSprop step for one parameter, in place. State from self._init_state: step, square_avg (and
+        grad_avg if centered, momentum_buffer if momentum > 0). torch.optim.RMSprop: g (negated if
+        maximize) + weight_decay * p; square_avg = alpha * sa + (1 - alpha) * g * g; avg = sqrt(sa -
+        grad_avg**2) if centered (grad_avg = lerp(grad_avg, g, 1 - alpha)) else sqrt(sa); avg += eps; with
+        momentum buf = momentum * buf + g / avg and p -= lr * buf, else p -= lr * g / avg. Task
+        `RMSprop._update`."""
         # BEGIN SOLUTION
         state = self._init_state(param, group)
         p, square_avg = param.data, state["square_avg"].data

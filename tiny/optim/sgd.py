@@ -35,6 +35,12 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     def _update(self, param: Tensor, grad: np.ndarray, group: dict[str, Any]) -> None:
+        """One SGD step for one parameter, in place on param.data. grad: its gradient (np.ndarray); group: its
+        param group (lr, momentum, dampening, weight_decay, nesterov, maximize). torch.optim.SGD's
+        algorithm: g = -grad if maximize; g += weight_decay * p; with momentum the buffer
+        (self.state[param]['momentum_buffer'], a Tensor) starts at g, then buf = momentum * buf + (1 -
+        dampening) * g; nesterov uses g + momentum * buf; p -= lr * g. Use the helpers in
+        tiny.optim._pointwise (pw) so float32 rounds like torch. Task `SGD._update`."""
         # BEGIN SOLUTION
         p = param.data
         g = -grad if group["maximize"] else grad
