@@ -52,6 +52,7 @@ class Collector:
         if not self.total:
             self._count(item.nodeid for item in session.items)
 
+    @pytest.hookimpl(optionalhook=True)  # xdist's hook: the runner loads xdist only for a worker pool
     def pytest_xdist_node_collection_finished(self, node, ids: list) -> None:  # with xdist (every node: same ids)
         if not self.total:
             self._count(ids)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 
+from tests.student_kit import student_package
 from tests.test_runner import BROKEN, by_status, run_difftests
 
 EXTREMES = ["nn.functional.sigmoid.extremes", "nn.functional.silu.extremes", "nn.functional.gelu.extremes",
@@ -16,8 +17,10 @@ def _pairs(*names: str) -> list[str]:
 
 
 def test_overflow_warning_is_a_failure_even_when_values_agree(tmp_path):
-    # isolated (the default for a student's file): the warnings travel back from the worker
-    code, report, out = run_difftests("--impl", os.path.join(BROKEN, "naive_sigmoid.py"),
+    # isolated (the default for a student's package, which vendors its own tiny): the warnings travel back
+    # from the sandboxed worker
+    student = student_package(tmp_path, os.path.join(BROKEN, "naive_sigmoid.py"))
+    code, report, out = run_difftests("--impl", student,
                                       *_pairs("nn.functional.sigmoid.extremes", "nn.functional.sigmoid"),
                                       tmp_path=tmp_path)
     assert code == 1, out

@@ -105,23 +105,31 @@ class Var(Function):
 
 
 class Std(Function):
-    """sqrt(Var). Backward as torch's: grad / (2 std), with 0 where std == 0 (not 0/0), then var's backward."""
+    """sqrt(Var). Backward as torch's: grad / (2 std), with 0 where std == 0 (not 0/0), then var's backward.
+
+    float32 input is reduced in float64 and rounded once: the variance of float32 values below ~1e-19 (e.g.
+    [0, 1.2e-38]) underflows to 0 in float32, which would give std 0 and a zero gradient where the true
+    gradient is (x - mean) / (N std), of order 1."""
 
     @staticmethod
     def forward(ctx, x, dims, correction, keepdim, full_reduction):
         # BEGIN SOLUTION
-        variance = Var.forward(ctx, x, dims, correction, keepdim, full_reduction)
+        wide = x.astype(np.float64) if x.dtype == np.float32 else x
+        variance = Var.forward(ctx, wide, dims, correction, keepdim, full_reduction)
         with np.errstate(invalid="ignore"):
             ctx.std = np.sqrt(variance)
-        return ctx.std
+        ctx.input_dtype = x.dtype
+        return np.asarray(ctx.std).astype(x.dtype, copy=False)
         # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION
+        grad = grad.astype(np.asarray(ctx.std).dtype, copy=False)
         with np.errstate(invalid="ignore", divide="ignore"):
             grad_variance = np.where(ctx.std == 0, 0, grad / (2 * ctx.std)).astype(grad.dtype, copy=False)
-        return Var.backward(ctx, grad_variance)
+        grad_input = Var.backward(ctx, grad_variance)[0]
+        return grad_input.astype(ctx.input_dtype, copy=False), None, None, None, None
         # END SOLUTION
 
 
