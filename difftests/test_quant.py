@@ -114,3 +114,4 @@ def test_observer_state_matches_torch(observe):
     assert got["per_channel_keys"] == sorted(PerChannelMinMaxObserver().state_dict())
     assert got["returns_input"]
     assert "__raised__" in got["channel_mismatch"]
+

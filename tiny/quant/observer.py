@@ -13,8 +13,9 @@ per tensor, (C,) per channel; zero_point int32 for affine, int64 for symmetric a
 seen nothing (which returns scale [1.0], zero_point [0]). An all-constant or all-zero input gives scale = eps.
 
 Deliberate differences (torch returns a NaN or infinite scale without a word): a NaN or ±inf input raises
-ValueError. Where torch raises AssertionError for a bad quantization range, tiny raises ObserverConfigError,
-which is both a ValueError and an AssertionError. Where torch raises NotImplementedError (a per-channel qscheme
+ValueError. Where torch raises AssertionError for a bad quantization range or dtype, tiny raises
+ObserverConfigError, an AssertionError with a message that names the observer and the bad value (error parity
+wants torch's exact class; a class that is also a ValueError would match neither). Where torch raises NotImplementedError (a per-channel qscheme
 given to MinMaxObserver, reduce_range with symmetric quint8), tiny raises ValueError: in this project
 NotImplementedError means "not written yet".
 """
@@ -33,7 +34,7 @@ __all__ = ["MinMaxObserver", "MovingAverageMinMaxObserver", "PerChannelMinMaxObs
 FLOAT32_EPS = float(np.finfo(np.float32).eps)
 
 
-class ObserverConfigError(ValueError, AssertionError):
+class ObserverConfigError(AssertionError):
     """A bad quantization range or dtype (torch raises AssertionError for these)."""
 
 
