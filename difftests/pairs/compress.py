@@ -109,4 +109,4 @@ def _factorize_case(draw, dtype):
 register(Pair("nn.utils.factorize_linear", AREA, call=_factorize_call,
               ref="reference.nn.utils.low_rank:factorize_outputs", source="tiny.nn.utils.low_rank:factorize_linear",
               strategy=_factorize_case, examples=_factorize_examples, differentiable=False,
-              requires=("nn.utils.factorize_linear",)))
+              requires=("nn.utils.factorize_linear", "nn.Linear", "Tensor.__matmul__")))

@@ -141,7 +141,8 @@ def _linear_case(draw, dtype):
 register(Pair("prune.linear", AREA, call=_linear_call, ref="reference.nn.utils.prune:prune_linear",
               source="tiny.nn.utils.prune:L1Unstructured", strategy=_linear_case, examples=_linear_examples,
               differentiable=False,
-              requires=("nn.utils.prune.l1_unstructured", "nn.utils.prune.ln_structured", "nn.utils.prune.remove"),
+              requires=("nn.utils.prune.l1_unstructured", "nn.utils.prune.ln_structured", "nn.utils.prune.remove",
+                        "nn.Linear", "nn.utils.prune.custom_from_mask", "nn.utils.prune.identity", "zeros"),
               covers=("nn.utils.prune.identity", "nn.utils.prune.custom_from_mask"), max_examples=40))
 
 
@@ -194,4 +195,5 @@ def _global_case(draw, dtype):
 
 register(Pair("prune.global_unstructured", AREA, call=_global_call, ref="reference.nn.utils.prune:prune_global",
               source="tiny.nn.utils.prune:global_unstructured", strategy=_global_case, examples=_global_examples,
-              differentiable=False, requires=("nn.utils.prune.global_unstructured",), max_examples=30))
+              differentiable=False, requires=("nn.utils.prune.global_unstructured", "nn.Linear",
+                                                           "nn.utils.prune.L1Unstructured", "nn.utils.prune.l1_unstructured", "relu"), max_examples=30))

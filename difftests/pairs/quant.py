@@ -190,7 +190,7 @@ register(Pair("quant.quantize_per_channel", AREA, call=_per_channel_call,
               ref="reference.quant.qtensor:per_channel_outputs", source="tiny.quant.qtensor:quantize_per_channel",
               strategy=_per_channel_case, examples=_per_channel_examples, differentiable=False, tolerance=EXACT,
               tolerance_reason="integer codes and their dequantized values must be bit-identical",
-              requires=("quantize_per_channel",), covers=("quant.quantize_per_channel",), max_examples=40))
+              requires=("quantize_per_channel", "qint8", "quint8", "qint32"), covers=("quant.quantize_per_channel",), max_examples=40))
 
 
 # ===== observers ====================================================================================
@@ -287,7 +287,9 @@ def _observer_case(draw, dtype):
 register(Pair("quant.observer", AREA, call=_observer_call, ref="reference.quant.observer:observe",
               source="tiny.quant.observer:calculate_qparams", strategy=_observer_case, examples=_observer_examples,
               differentiable=False, tolerance=EXACT, tolerance_reason="min/max and qparams must be bit-identical",
-              requires=("quant.MinMaxObserver", "quant.MovingAverageMinMaxObserver", "quant.PerChannelMinMaxObserver"),
+              requires=("quant.MinMaxObserver", "quant.MovingAverageMinMaxObserver", "quant.PerChannelMinMaxObserver",
+                        "float32", "qint8", "quint8", "qint32", "per_tensor_symmetric", "per_channel_affine",
+                        "per_channel_symmetric"),
               covers=("quant.calculate_qparams", "per_tensor_affine", "per_tensor_symmetric", "per_channel_affine",
                       "per_channel_symmetric", "quant.per_tensor_affine", "quant.per_tensor_symmetric",
                       "quant.per_channel_affine", "quant.per_channel_symmetric"),
@@ -418,4 +420,4 @@ register(Pair("quant.DynamicQuantizedLinear", AREA, call=_dynamic_call,
               ref="reference.quant.linear:dynamic_linear_outputs", source="tiny.quant.linear:DynamicQuantizedLinear",
               strategy=_dynamic_case, examples=_dynamic_examples, differentiable=False,
               tolerance=DYNAMIC_TOLERANCE, tolerance_reason="1 float32 ulp: see DYNAMIC_TOLERANCE",
-              requires=("quant.DynamicQuantizedLinear",), max_examples=40))
+              requires=("quant.DynamicQuantizedLinear", "nn.Linear"), max_examples=40))

@@ -118,4 +118,4 @@ for _name, _strategy, _examples, _max in (("LeNet5", _lenet_case, _lenet_example
                                           ("Perceptron", _perceptron_case, _perceptron_examples, 10)):
     register(Pair(f"models.{_name}", AREA, call=model_call, ref="reference.models.vision_pairs:model_module",
                   source=f"tiny.models.{_name.lower() if _name != 'LeNet5' else 'lenet'}:{_name}",
-                  strategy=_strategy, examples=_examples, requires=(f"models.{_name}",), max_examples=_max))
+                  strategy=_strategy, examples=_examples, requires=(f"models.{_name}", "float32"), max_examples=_max))
