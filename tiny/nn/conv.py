@@ -37,6 +37,8 @@ class Conv2dFunction(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, stride, pads, dilation, groups):
+        """forward: compute the outputs from the input arrays. x (N, C, H, W), weight (O, C/groups, kh, kw),
+        bias (O,) or None -> (N, O, Ho, Wo). Task `Conv2dFunction.forward`."""
         # BEGIN SOLUTION
         n, c, h, w = x.shape
         out_channels, cg, kh, kw = weight.shape
@@ -59,6 +61,9 @@ class Conv2dFunction(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """backward: one gradient per forward input (None where there is none), each shaped like its input. x
+        (N, C, H, W), weight (O, C/groups, kh, kw), bias (O,) or None -> (N, O, Ho, Wo).
+        Task `Conv2dFunction.backward`."""
         # BEGIN SOLUTION
         cols, w_g = ctx.saved_tensors
         w_shape, padded_shape, stride, pads, dilation, groups = ctx.geometry

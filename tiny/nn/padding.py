@@ -32,6 +32,9 @@ class ConstantPadFunction(Function):
 
     @staticmethod
     def forward(ctx, x, amounts, value):
+        """forward: compute the outputs from the input arrays. x (*) -> (*) grown by `amounts` [(before,
+        after) for the last dim, the one before, ...] filled with value.
+        Task `ConstantPadFunction.forward`."""
         # BEGIN SOLUTION
         out_shape, dst, src = _regions(x.shape, amounts)
         out = np.full(out_shape, value, dtype=x.dtype)
@@ -42,6 +45,9 @@ class ConstantPadFunction(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """backward: one gradient per forward input (None where there is none), each shaped like its input. x
+        (*) -> (*) grown by `amounts` [(before, after) for the last dim, the one before, ...] filled with
+        value. Task `ConstantPadFunction.backward`."""
         # BEGIN SOLUTION
         shape, dst, src = ctx.geometry
         grad_x = np.zeros(shape, dtype=grad.dtype)

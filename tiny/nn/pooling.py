@@ -44,6 +44,8 @@ class MaxPool2dFunction(Function):
 
     @staticmethod
     def forward(ctx, x, kernel, stride, pads, dilation, out_hw, return_indices):
+        """forward: compute the outputs from the input arrays. x (N, C, H, W) -> (N, C, Ho, Wo) maxima, plus
+        int64 indices into each H*W plane if asked. Task `MaxPool2dFunction.forward`."""
         # BEGIN SOLUTION
         fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
         xp = _spatial.pad_spatial(x, pads, fill)                                 # (N, C, Hp, Wp)
@@ -68,6 +70,9 @@ class MaxPool2dFunction(Function):
 
     @staticmethod
     def backward(ctx, grad, *unused_index_grad):
+        """backward: one gradient per forward input (None where there is none), each shaped like its input. x
+        (N, C, H, W) -> (N, C, Ho, Wo) maxima, plus int64 indices into each H*W plane if asked.
+        Task `MaxPool2dFunction.backward`."""
         # BEGIN SOLUTION
         (arg,) = ctx.saved_tensors
         padded_shape, (kh, kw), stride, pads, dilation = ctx.geometry
@@ -85,6 +90,8 @@ class AvgPool2dFunction(Function):
 
     @staticmethod
     def forward(ctx, x, kernel, stride, pads, out_hw, divisor):
+        """forward: compute the outputs from the input arrays. x (N, C, H, W) -> (N, C, Ho, Wo): window sums
+        divided by `divisor` (Ho, Wo). Task `AvgPool2dFunction.forward`."""
         # BEGIN SOLUTION
         xp = _spatial.pad_spatial(x, pads)                                       # (N, C, Hp, Wp)
         view = _spatial.windows(xp, kernel, stride, (1, 1), out_hw)              # (N, C, Ho, Wo, kh, kw)
@@ -94,6 +101,9 @@ class AvgPool2dFunction(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """backward: one gradient per forward input (None where there is none), each shaped like its input. x
+        (N, C, H, W) -> (N, C, Ho, Wo): window sums divided by `divisor` (Ho, Wo).
+        Task `AvgPool2dFunction.backward`."""
         # BEGIN SOLUTION
         padded_shape, (kh, kw), stride, pads, divisor = ctx.geometry
         share = (grad / divisor).astype(grad.dtype)                              # (N, C, Ho, Wo)
@@ -111,6 +121,8 @@ class AdaptiveAvgPool2dFunction(Function):
 
     @staticmethod
     def forward(ctx, x, out_hw):
+        """forward: compute the outputs from the input arrays. x (N, C, H, W) -> (N, C, Ho, Wo) = P_h @ x @
+        P_w^T with averaging matrices P_h (Ho, H), P_w (Wo, W). Task `AdaptiveAvgPool2dFunction.forward`."""
         # BEGIN SOLUTION
         p_h = _averaging_matrix(x.shape[2], out_hw[0], x.dtype)
         p_w = _averaging_matrix(x.shape[3], out_hw[1], x.dtype)
@@ -120,6 +132,9 @@ class AdaptiveAvgPool2dFunction(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """backward: one gradient per forward input (None where there is none), each shaped like its input. x
+        (N, C, H, W) -> (N, C, Ho, Wo) = P_h @ x @ P_w^T with averaging matrices P_h (Ho, H), P_w (Wo, W).
+        Task `AdaptiveAvgPool2dFunction.backward`."""
         # BEGIN SOLUTION
         p_h, p_w = ctx.saved_tensors
         return p_h.T @ grad @ p_w, None

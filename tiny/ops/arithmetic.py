@@ -174,6 +174,9 @@ class RoundedDiv(Function):
 
     @staticmethod
     def forward(ctx, a, b, rounding_mode):
+        """forward: compute the outputs from the input arrays. a / b rounded toward zero ('trunc') or down
+        ('floor'), in the operands' dtype; no gradient (torch's derivative of a rounded quotient is 0
+        almost everywhere, and torch returns zeros). Task `RoundedDiv.forward`."""
         # BEGIN SOLUTION
         if a.dtype.kind in "iub" and np.any(b == 0):
             raise RuntimeError("div: ZeroDivisionError (integer division by zero with rounding_mode="
@@ -188,6 +191,10 @@ class RoundedDiv(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """backward: one gradient per forward input (None where there is none), each shaped like its input. a
+        / b rounded toward zero ('trunc') or down ('floor'), in the operands' dtype; no gradient (torch's
+        derivative of a rounded quotient is 0 almost everywhere, and torch returns zeros).
+        Task `RoundedDiv.backward`."""
         # BEGIN SOLUTION
         zeros = np.zeros_like(grad)
         return zeros, zeros, None

@@ -14,6 +14,9 @@ class Extremum(Function):
 
     @staticmethod
     def forward(ctx, a, b, largest):
+        """forward: compute the outputs from the input arrays. a, b broadcastable arrays of one dtype -> the
+        larger (largest=True) or smaller of each pair. The gradient goes to the chosen side; at a tie it is
+        split in half between both, as torch does. Task `Extremum.forward`."""
         # BEGIN SOLUTION
         result = np.maximum(a, b) if largest else np.minimum(a, b)
         ctx.save_for_backward(a, b)
@@ -23,6 +26,10 @@ class Extremum(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """backward: one gradient per forward input (None where there is none), each shaped like its input. a,
+        b broadcastable arrays of one dtype -> the larger (largest=True) or smaller of each pair. The
+        gradient goes to the chosen side; at a tie it is split in half between both, as torch does.
+        Task `Extremum.backward`."""
         # BEGIN SOLUTION
         a, b = ctx.saved_tensors
         a_wins = (a > b) if ctx.largest else (a < b)

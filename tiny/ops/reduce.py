@@ -113,6 +113,8 @@ class Std(Function):
 
     @staticmethod
     def forward(ctx, x, dims, correction, keepdim, full_reduction):
+        """forward: compute the outputs from the input arrays. sqrt(Var). Backward as torch's: grad / (2 std),
+        with 0 where std == 0 (not 0/0), then var's backward. Task `Std.forward`."""
         # BEGIN SOLUTION
         wide = x.astype(np.float64) if x.dtype == np.float32 else x
         variance = Var.forward(ctx, wide, dims, correction, keepdim, full_reduction)
@@ -124,6 +126,9 @@ class Std(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        """backward: one gradient per forward input (None where there is none), each shaped like its input.
+        sqrt(Var). Backward as torch's: grad / (2 std), with 0 where std == 0 (not 0/0), then var's
+        backward. Task `Std.backward`."""
         # BEGIN SOLUTION
         grad = grad.astype(np.asarray(ctx.std).dtype, copy=False)
         with np.errstate(invalid="ignore", divide="ignore"):

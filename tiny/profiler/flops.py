@@ -40,7 +40,7 @@ def _prod(shape) -> int:
 
 # ----- the formulas: (args, kwargs, result, needs_input_grad) -> (forward FLOPs, backward FLOPs) -------------
 def linear_flops(args, kwargs, result, needs) -> tuple[int, int]:
-    """x (*, in) @ W^T (in, out): one (rows, in) @ (in, out) product; backward one per needed gradient."""
+    """x (*, in) @ W^T (in, out): one (rows, in) @ (in, out) product; backward one per needed gradient. Task `linear_flops`."""
     # BEGIN SOLUTION
     x, weight = np.shape(args[0]), np.shape(args[1])
     product = 2 * _prod(x[:-1]) * weight[1] * weight[0]
@@ -66,7 +66,7 @@ def _fold_into_mm(a: tuple, b: tuple, needs: tuple) -> bool:
 
 def matmul_flops(args, kwargs, result, needs) -> tuple[int, int]:
     """torch.matmul's decomposition on contiguous operands: dot, mv (0 FLOPs: FlopCounterMode does not count
-    them), mm or bmm (2·batch·n·k·m each, once forward and once per operand that needs a gradient)."""
+    them), mm or bmm (2·batch·n·k·m each, once forward and once per operand that needs a gradient). Task `matmul_flops`."""
     # BEGIN SOLUTION
     a, b = tuple(np.shape(args[0])), tuple(np.shape(args[1]))
     if len(a) == len(b) == 3 and (a[0] == 1) != (b[0] == 1):  # torch squeezes a lone batch of 1
@@ -86,7 +86,7 @@ def matmul_flops(args, kwargs, result, needs) -> tuple[int, int]:
 
 def sdpa_flops(args, kwargs, result, needs) -> tuple[int, int]:
     """torch's sdpa_flop_count / sdpa_backward_flop_count with the batch dims flattened (B = prod(*) of the
-    output, heads included): forward Q K^T + P V; backward recomputes Q K^T, then dP, dV, dQ and dK."""
+    output, heads included): forward Q K^T + P V; backward recomputes Q K^T, then dP, dV, dQ and dK. Task `sdpa_flops`."""
     # BEGIN SOLUTION
     query, key, value = (np.shape(a) for a in args[:3])
     out = np.shape(result)
@@ -100,7 +100,7 @@ def sdpa_flops(args, kwargs, result, needs) -> tuple[int, int]:
 
 def conv_flop_count(x_shape, w_shape, out_shape, transposed: bool = False) -> int:
     """2·prod(spatial)·prod(kernel)·N·C_out·C_in_of_the_weight, spatial = the output's (the input's when
-    transposed): torch's conv_flop_count."""
+    transposed): torch's conv_flop_count. Task `conv_flop_count`."""
     # BEGIN SOLUTION
     spatial = (x_shape if transposed else out_shape)[2:]
     c_out, c_in, *kernel = w_shape
@@ -109,7 +109,7 @@ def conv_flop_count(x_shape, w_shape, out_shape, transposed: bool = False) -> in
 
 
 def conv2d_flops(args, kwargs, result, needs) -> tuple[int, int]:
-    """x (N, C_in, H, W) or (C_in, H, W), weight (C_out, C_in/groups, kh, kw) -> (N, C_out, oh, ow)."""
+    """x (N, C_in, H, W) or (C_in, H, W), weight (C_out, C_in/groups, kh, kw) -> (N, C_out, oh, ow). Task `conv2d_flops`."""
     # BEGIN SOLUTION
     x, weight, out = tuple(np.shape(args[0])), tuple(np.shape(args[1])), tuple(np.shape(result))
     if len(x) == 3:  # unbatched: torch adds a batch of 1

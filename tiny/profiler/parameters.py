@@ -8,7 +8,7 @@ __all__ = ["count_parameters"]
 
 def count_parameters(model: Any, trainable_only: bool = False) -> int:
     """The number of elements of model.parameters() — each shared (tied) Parameter once, as parameters()
-    lists it once; with trainable_only, only those with requires_grad."""
+    lists it once; with trainable_only, only those with requires_grad. Task `count_parameters`."""
     # BEGIN SOLUTION
     return sum(int(p.data.size) for p in model.parameters() if p.requires_grad or not trainable_only)
     # END SOLUTION

@@ -24,7 +24,7 @@ def choose_qparams(x_min: float, x_max: float, qmin: int = 0, qmax: int = 255,
                    reduce_range: bool = False) -> tuple[float, int]:
     """(scale, zero point) covering [x_min, x_max] and 0 with the codes [qmin, qmax]. The scale is returned in
     float64 as torch returns it; quantization uses float32(scale), but the zero point is computed from the float64
-    scale as ATen does (a tie such as 63.5 must round to 64; float32(scale) would make it 63.4999)."""
+    scale as ATen does (a tie such as 63.5 must round to 64; float32(scale) would make it 63.4999). Task `choose_qparams`."""
     if not x_min <= x_max:
         raise RuntimeError(f"choose_qparams: min {x_min} must be <= max {x_max} (NaN in the input?)")
     # BEGIN SOLUTION

@@ -39,7 +39,7 @@ def quantize_activations(x: np.ndarray, scale: float, zero_point: int, qmin: int
     """x (R, K) float32 -> centered codes xq - zp (R, K) as float32 (exact small integers), where
     xq = clamp(nearbyint(float32(x * inv_scale + zp)), qmin, qmax) with one rounding of the fused multiply-add.
     The product of two float32 is exact in float64, so float64 then float32 emulates the fused multiply-add
-    (up to a double rounding when the float64 sum itself is inexact, which needs |zp| >> |x * inv_scale|)."""
+    (up to a double rounding when the float64 sum itself is inexact, which needs |zp| >> |x * inv_scale|). Task `quantize_activations`."""
     # BEGIN SOLUTION
     inv_scale = float(np.float32(1.0) / np.float32(scale))
     shifted = x.astype(np.float64)
@@ -57,7 +57,7 @@ def int_linear(centered: np.ndarray, weight_codes: np.ndarray, weight_zero_point
                bound: float) -> np.ndarray:
     """centered (R, K) integer-valued float32, weight codes (N, K) int8, zero points (N,) float32 or None (all
     zero) -> the exact accumulator (R, N) as float32 (float32(acc), as torch's requantization converts it).
-    `bound` is an upper bound of every |partial sum| known in advance (K * max|xq - zp| * max|wq - zp_w|)."""
+    `bound` is an upper bound of every |partial sum| known in advance (K * max|xq - zp| * max|wq - zp_w|). Task `int_linear`."""
     # BEGIN SOLUTION
     weight = weight_codes.astype(np.float32)                          # (N, K), exact
     if weight_zero_points is not None:
@@ -73,7 +73,7 @@ def int_linear(centered: np.ndarray, weight_codes: np.ndarray, weight_zero_point
 def requantize_float(acc: np.ndarray, input_scale: float, weight_scales: np.ndarray,
                      bias: np.ndarray | None) -> np.ndarray:
     """acc (R, N) float32, weight_scales (N,) float32 -> (R, N) float32: fma(acc, float32(s_x * s_w[j]), bias[j]),
-    rounded once (a float32 product is exact in float64)."""
+    rounded once (a float32 product is exact in float64). Task `requantize_float`."""
     # BEGIN SOLUTION
     multiplier = np.float32(input_scale) * weight_scales                                  # (N,) float32
     if bias is None:

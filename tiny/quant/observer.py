@@ -40,7 +40,7 @@ class ObserverConfigError(AssertionError):
 
 def calculate_qmin_qmax(quant_min: int | None, quant_max: int | None, dtype: QDType,
                         reduce_range: bool) -> tuple[int, int]:
-    """The quantization range actually used, as torch's calculate_qmin_qmax (custom ranges validated)."""
+    """The quantization range actually used, as torch's calculate_qmin_qmax (custom ranges validated). Task `calculate_qmin_qmax`."""
     # BEGIN SOLUTION
     if quant_min is not None and quant_max is not None:
         if not quant_min <= 0 <= quant_max:
@@ -65,7 +65,7 @@ def calculate_qmin_qmax(quant_min: int | None, quant_max: int | None, dtype: QDT
 def calculate_qparams(min_val: np.ndarray, max_val: np.ndarray, quant_min: int, quant_max: int, dtype: QDType,
                       symmetric: bool, eps: float = FLOAT32_EPS,
                       has_customized_qrange: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """min_val, max_val float32 () or (C,) -> (scale float32 (1,) or (C,), zero_point int32/int64 same shape)."""
+    """min_val, max_val float32 () or (C,) -> (scale float32 (1,) or (C,), zero_point int32/int64 same shape). Task `calculate_qparams`."""
     if min_val.size == 0 or (min_val.ndim == 0 and min_val == np.inf and max_val == -np.inf):
         return np.ones(1, np.float32), np.zeros(1, np.int64)     # nothing observed yet: torch's defaults
     if np.any(min_val > max_val):
@@ -169,6 +169,9 @@ class MovingAverageMinMaxObserver(MinMaxObserver):
         self.averaging_constant = averaging_constant
 
     def forward(self, x: Tensor) -> Tensor:
+        """forward: compute the outputs from the input arrays. min_val <- min_val + c * (min(x) - min_val)
+        (same for max), c = averaging_constant; the first tensor seen sets them directly.
+        Task `MovingAverageMinMaxObserver.forward`."""
         data = self._observed(x)
         if data is None:
             return x

@@ -119,7 +119,7 @@ def quantize_codes(x: np.ndarray, scale: np.ndarray, zero_point: np.ndarray, qmi
     """x float32 (*); scale and zero_point broadcastable to x -> codes as float64 in [qmin, qmax].
 
     torch's formulas (see the module docstring): nearbyint(x * inv_scale + zero_point) rounded to float32 once
-    (fused) or after each operation (not fused), half to even, then clamped."""
+    (fused) or after each operation (not fused), half to even, then clamped. Task `quantize_codes`."""
     # BEGIN SOLUTION
     inv_scale = np.float32(1.0) / scale.astype(np.float32)
     if fused:   # the float64 product of two float32 is exact: one rounding, to float32, as a fused multiply-add
@@ -131,7 +131,7 @@ def quantize_codes(x: np.ndarray, scale: np.ndarray, zero_point: np.ndarray, qmi
 
 
 def dequantize_array(q: QuantizedTensor) -> np.ndarray:
-    """(codes - zero_point) * scale as float32: float32 arithmetic per tensor, float64 per channel (torch's)."""
+    """(codes - zero_point) * scale as float32: float32 arithmetic per tensor, float64 per channel (torch's). Task `dequantize_array`."""
     # BEGIN SOLUTION
     if q.axis is None:
         centered = q.codes.astype(np.float32) - np.float32(q.zero_points[0])

@@ -19,7 +19,7 @@ def distillation_loss(student_logits: Tensor, teacher_logits: Tensor, targets: T
                       alpha: float = 0.5) -> Tensor:
     """student_logits, teacher_logits (B, C); targets (B,) class indices -> a 0-d loss.
 
-    alpha weighs the soft (teacher) term, 1 - alpha the hard (label) term; temperature > 0."""
+    alpha weighs the soft (teacher) term, 1 - alpha the hard (label) term; temperature > 0. Task `distillation_loss`."""
     if not temperature > 0:
         raise ValueError(f"distillation_loss: temperature must be > 0, got {temperature}")
     if not 0.0 <= alpha <= 1.0:

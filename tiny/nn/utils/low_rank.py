@@ -15,7 +15,7 @@ __all__ = ["factorize_linear"]
 
 
 def factorize_linear(layer: Linear, rank: int) -> tuple[Sequential, float]:
-    """(Sequential(Linear(in, rank, bias=False), Linear(rank, out)), relative Frobenius error of the weight)."""
+    """(Sequential(Linear(in, rank, bias=False), Linear(rank, out)), relative Frobenius error of the weight). Task `factorize_linear`."""
     if not isinstance(layer, Linear):
         raise TypeError(f"factorize_linear: expected a tiny.nn.Linear, got {type(layer).__name__}")
     out_features, in_features = layer.weight.shape

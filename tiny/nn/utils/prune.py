@@ -140,6 +140,8 @@ class PruningContainer(BasePruningMethod):
         self._pruning_methods += (method,)
 
     def compute_mask(self, t, default_mask):
+        """compute_mask: see the class docstring. Successive pruning methods on one parameter; each new one
+        acts on what the earlier ones left. Task `PruningContainer.compute_mask`."""
         # BEGIN SOLUTION
         method = self._pruning_methods[-1]
         mask = default_mask.astype(t.dtype)
@@ -181,6 +183,8 @@ class RandomUnstructured(BasePruningMethod):
         self.amount = amount
 
     def compute_mask(self, t, default_mask):
+        """compute_mask: see the class docstring. Prunes `amount` entries chosen uniformly at random (tiny's
+        generator). Task `RandomUnstructured.compute_mask`."""
         count = _nparams_to_prune(self.amount, t.size)
         mask = default_mask.copy()
         # BEGIN SOLUTION
@@ -205,6 +209,8 @@ class L1Unstructured(BasePruningMethod):
         self.amount = amount
 
     def compute_mask(self, t, default_mask):
+        """compute_mask: see the class docstring. Prunes the `amount` entries of smallest |value| (ties as
+        torch.topk, see the module docstring). Task `L1Unstructured.compute_mask`."""
         count = _nparams_to_prune(self.amount, t.size)
         mask = default_mask.copy()
         # BEGIN SOLUTION
@@ -242,6 +248,8 @@ class LnStructured(BasePruningMethod):
         self.amount, self.n, self.dim = amount, n, dim
 
     def compute_mask(self, t, default_mask):
+        """compute_mask: see the class docstring. Prunes the `amount` channels along `dim` with the smallest
+        L_n norm (keeps the largest, as torch.topk). Task `LnStructured.compute_mask`."""
         if t.ndim <= 1:
             raise ValueError(f"prune: structured pruning can only be applied to multidimensional tensors, found a "
                              f"tensor of shape {t.shape} with {t.ndim} dims")
@@ -311,7 +319,7 @@ def custom_from_mask(module: Module, name: str, mask) -> Module:
 def global_unstructured(parameters: Iterable, pruning_method: type, importance_scores: dict | None = None,
                         **kwargs) -> None:
     """One mask over all (module, name) pairs together: e.g. the 50 % smallest weights of the whole network, not
-    50 % of each layer. Only unstructured methods (TypeError otherwise)."""
+    50 % of each layer. Only unstructured methods (TypeError otherwise). Task `global_unstructured`."""
     if not isinstance(parameters, Iterable):
         raise TypeError("global_unstructured(): parameters is not an Iterable")
     parameters = tuple(parameters)
