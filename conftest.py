@@ -1,6 +1,8 @@
 """Project-wide pytest options: `--impl` picks the implementation the difftests run against."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
 
@@ -20,6 +22,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                           "for the dedicated-uid fallback) is available: it could then forge results")
     parser.addoption("--case-timeout", type=float, default=20.0,
                      help="seconds one isolated case may take before it counts as hung (default 20)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
+    """Long runs (@pytest.mark.slow: full trainings, the 5-seed and full-course sweeps) run only when asked for:
+    TINY_RUN_SLOW=1 or `-m slow`. They show as skipped, with the way to run them, never as passed."""
+    if os.environ.get("TINY_RUN_SLOW") == "1" or "slow" in (config.getoption("-m") or ""):
+        return
+    skip = pytest.mark.skip(reason="slow: run with TINY_RUN_SLOW=1 (or -m slow)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
 
 
 def _isolated(config: pytest.Config) -> bool:
