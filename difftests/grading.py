@@ -291,6 +291,8 @@ def gradescope_results(report: dict, weights: Any = None, execution_time: float 
                + (f" (profile {scheme.name})" if scheme.name else "")]
     if status != "ok":
         summary.append(f"**{status.replace('_', ' ')}**: see the first failing test")
+    if load_error_of(report):
+        summary.append(_md_escape(load_error_of(report)))
     results = {"score": total, "output": "\n\n".join(summary), "output_format": "md",
                "visibility": _visibility(scheme, "", "") if isinstance(scheme.visibility, str) else "visible",
                "stdout_visibility": "hidden", "tests": tests,
