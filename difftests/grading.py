@@ -406,7 +406,7 @@ def junit_add_problems(path: str, report: dict) -> None:
 
 def short_error(message: str) -> str:
     """The student-facing part of a load error: from "importing it failed" on, without wrapper noise."""
-    cut = message.rfind("importing it failed: ")
+    cut = message.find("importing it failed: ")
     text = message[cut + len("importing it failed: "):] if cut >= 0 else message
     return re.sub(r"( \(impl\.py:\d+\))?['\"]?\]?$", "", text.strip())
 
