@@ -23,7 +23,7 @@ CALIBRATION = 4.0
 
 # The kinds of failure, most informative first: the report lists a pair's failures in this order.
 KIND_ORDER = ["crash", "forward values", "raised on valid input", "gradient", "parameter gradients",
-              "backward error", "dtype/promotion", "error parity"]
+              "backward error", "dtype/promotion", "numerical warning", "error parity"]
 
 
 @dataclass
@@ -95,6 +95,7 @@ class CaseResult:
     downcast: bool = False                        # a float64 case answered in float32 (float32-only code?)
     missing_name: bool = False                    # not implemented because a required name is missing
     native_float64: bool = False                  # the implementation answered with a float64 output
+    also_warned: str = ""                         # warnings the implementation emitted on a failing case
 
     @property
     def passed(self) -> bool:
@@ -205,10 +206,15 @@ def compare_outcomes(case: Case, want: Outcome, got: Outcome, tol: Callable[[str
 def _numerical_warning(want: Outcome, got: Outcome, result: CaseResult) -> None:
     """Failure kind "numerical warning": the implementation warned (overflow, invalid value) while torch
     computed finite outputs and gradients without warning — values may coincide after the overflow, the
-    formula is still unstable (1 / (1 + exp(-x)) at x = -1000)."""
+    formula is still unstable (1 / (1 + exp(-x)) at x = -1000). On a case that already fails, the warning
+    is part of that failure's message, not a failure kind of its own."""
     finite = all(np.all(np.isfinite(a)) for a in [*want.outputs, *(g for g in want.grads if g is not None)]
                  if a.dtype.kind in "fc")
-    if got.warnings and not want.warnings and finite:
+    if not (got.warnings and not want.warnings and finite):
+        return
+    if result.mismatches:   # a symptom of the mismatch already found, not a second failure: say it there
+        result.also_warned = "; ".join(got.warnings)
+    else:
         result.mismatches.append(Mismatch("numerical warning", "warning", got="; ".join(got.warnings)))
 
 
@@ -234,6 +240,8 @@ def _finish(result: CaseResult, case: Case | None = None, got: Outcome | None = 
             if not m.hint and case is not None:
                 m.hint = hint_for(case, m, got, want, forward_ok)
         result.message = "; ".join(m.text() for m in result.mismatches)
+        if result.also_warned:
+            result.message += f" (the implementation also warned: {result.also_warned})"
         result.hint = result.mismatches[0].hint
     return result
 

@@ -24,7 +24,7 @@ STATUS = {"ok": None, "load_error": "cannot import", "tampering": "TAMPERING", "
 TRUSTWORTHY = {"all passed", "failures", "not implemented", "cannot import"}
 
 
-def _row(name: str, layout: str, report: dict, weights, sources: dict) -> dict:
+def _row(name: str, layout: str, report: dict, weights, sources: dict, folder: str = "") -> dict:
     scores = area_scores(report, weights, sources)
     total, maximum, status = final_score(scores, report)
     statuses = [u["status"] for s in scores for u in s["units_detail"]]
@@ -36,7 +36,11 @@ def _row(name: str, layout: str, report: dict, weights, sources: dict) -> dict:
     row.update(total=total, max=maximum, graded=True,
                _units={(s["area"], u["name"]): u["status"] for s in scores for u in s["units_detail"]})
     if status == "load_error":
-        row["status"] = "cannot import: " + short_error(load_error_of(report) or "")[:160]
+        # paths relative to the submissions folder: the student's own file and line fit in the column
+        text = short_error(load_error_of(report) or "")
+        if folder:
+            text = text.replace(folder.rstrip(os.sep) + os.sep, "")
+        row["status"] = "cannot import: " + text[:160]
     return row
 
 
@@ -54,7 +58,7 @@ def summarize(ledger, found: dict, problems: list[str], weights) -> list[dict]:
                          "total": 0.0, "graded": False})
             continue
         with open(ledger.result_path(name)) as f:
-            rows.append(_row(name, sub.layout, json.load(f), weights, sources))
+            rows.append(_row(name, sub.layout, json.load(f), weights, sources, os.path.dirname(sub.path)))
     for problem in problems:
         rows.append({"submission": problem.split(":")[0].rstrip("/"), "layout": "-",
                      "status": "CANNOT GRADE: " + problem.split(": ", 1)[-1], "total": 0.0, "graded": False})

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 
 import numpy as np
+
+from tests.student_kit import student_package
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ADVERSARIAL = os.path.join(ROOT, "tests", "adversarial")
@@ -23,8 +24,8 @@ def run(*args: str, tmp_path, name: str = "report.json") -> tuple[int, dict, str
 
 
 def test_a_chimera_error_class_does_not_pass_error_parity(tmp_path):
-    code, report, out = run("--impl", os.path.join(ADVERSARIAL, "chimera_error.py"), "--pair", "reshape",
-                            "--pair", "cat", tmp_path=tmp_path)
+    impl = student_package(tmp_path, os.path.join(ADVERSARIAL, "chimera_error.py"))
+    code, report, out = run("--impl", impl, "--pair", "reshape", "--pair", "cat", tmp_path=tmp_path)
     assert code == 1, out
     pairs = {p["pair"]: p for p in report["pairs"]}
     for name in ("reshape", "cat"):
@@ -57,13 +58,11 @@ def _build_table(tmp_path) -> str:
     assert code == 0, out
     from tests.adversarial.lookup_table import key
     seen = [np.load(tmp_path / "seen" / f) for f in sorted(os.listdir(tmp_path / "seen"))]
-    impl_dir = tmp_path / "attacker"
-    impl_dir.mkdir()
+    impl_dir = student_package(tmp_path, os.path.join(ADVERSARIAL, "lookup_table.py"), "attacker")
     with np.errstate(over="ignore"):
         answers = {f"v{i}": np.exp(a) for i, a in enumerate(seen)}
-    np.savez(impl_dir / "exp_table.npz", keys=np.array([key(a) for a in seen]), **answers)
-    shutil.copy(os.path.join(ADVERSARIAL, "lookup_table.py"), impl_dir / "lookup_table.py")
-    return str(impl_dir / "lookup_table.py")
+    np.savez(os.path.join(impl_dir, "exp_table.npz"), keys=np.array([key(a) for a in seen]), **answers)
+    return impl_dir
 
 
 def test_a_lookup_table_of_the_fixed_cases_fails_a_grading_run(tmp_path):

@@ -25,7 +25,7 @@ def quantize_per_tensor(input, scale, zero_point, dtype):
     _check_zero_points("quantize_per_tensor", np.array([int(zero_point)]), qdtype)
     shifted = x * (np.float32(1) / np.float32(scale)) + np.float32(zero_point)
     rounded = np.sign(shifted) * np.floor(np.abs(shifted) + 0.5)          # bug 1: half away from zero
-    codes = np.clip(rounded, qdtype.qmin, qdtype.qmax).astype(qdtype.storage)
+    codes = np.clip(rounded.astype(np.float64), qdtype.qmin, qdtype.qmax).astype(qdtype.storage)  # float64: qint32's 2**31 - 1
     return QuantizedTensor(codes, qdtype, np.array([float(scale)]), np.array([int(zero_point)], np.int64))
 
 
