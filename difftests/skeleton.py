@@ -44,6 +44,7 @@ AREA_FILES = {
     "quant": ["quant/*.py"],
     "prune": ["nn/utils/prune.py", "nn/utils/distill.py", "nn/utils/low_rank.py"],
     "profiler": ["profiler/flops.py", "profiler/parameters.py"],
+    "accel": ["accel/*.py"],
 }
 REGION = re.compile(rf"^(?P<pad>[ \t]*){re.escape(BEGIN)}(?:[ \t]+(?P<id>[\w.]+))?[ \t]*\n(?P<body>.*?)"
                     rf"^(?P=pad){re.escape(END)}[ \t]*\n", re.MULTILINE | re.DOTALL)

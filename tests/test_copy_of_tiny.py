@@ -14,7 +14,11 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # float32 cancellation (mse/l1 weight gradients, pow's broadcast exponent) and an optimizer trajectory
-SUBSET = ["mse_loss", "l1_loss", "MSELoss", "pow", "method_pow", "optim.SGD", "nn.functional.layer_norm", "sum"]
+SUBSET = ["mse_loss", "l1_loss", "MSELoss", "pow", "method_pow", "optim.SGD", "nn.functional.layer_norm", "sum",
+          # one pair of each later area, and the pairs whose twins live in other areas' files: the sandboxed
+          # worker sees no `reference/`, so a pair registered only when a twin's file exists would crash there
+          "nn.functional.conv2d", "quant.quantize_per_tensor", "prune.linear", "accel.fused_softmax",
+          "profiler.count_flops[Conv2d]", "profiler.count_flops[LeNet5]", "generation.generate"]
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,6 @@ reference/models/{mlp,lenet}.py) exist in this tree.
 """
 from __future__ import annotations
 
-import os
 
 import numpy as np
 from hypothesis import strategies as st
@@ -288,15 +287,7 @@ register(
 )
 
 
-# ===== Conv2d, MLP, LeNet-5: registered when their torch twins exist ===============================
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def _has(module: str) -> bool:
-    """Whether the twin's file exists (a path check: importing `reference` is refused in the isolated worker)."""
-    return os.path.exists(os.path.join(ROOT, *module.split(".")) + ".py")
-
-
+# ===== Conv2d, MLP, LeNet-5 ===================================================================
 def conv2d_call(lib, x, *, in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, backward):
     model = _cast(lib, lib.nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride, padding=padding,
                                      dilation=dilation, groups=groups, bias=bias), x)
@@ -353,16 +344,14 @@ def _model_examples(module, name, shapes, config):
     return examples
 
 
-if _has("reference.nn.conv"):
-    register(Pair("profiler.count_flops[Conv2d]", AREA, call=conv2d_call, ref=f"{REF}:conv2d_flops",
-                  source="tiny.profiler.flops:conv2d_flops", strategy=_conv_strategy, examples=_conv_examples,
-                  requires=("profiler.count_flops", "nn.Conv2d"), differentiable=False))
+register(Pair("profiler.count_flops[Conv2d]", AREA, call=conv2d_call, ref=f"{REF}:conv2d_flops",
+              source="tiny.profiler.flops:conv2d_flops", strategy=_conv_strategy, examples=_conv_examples,
+              requires=("profiler.count_flops", "nn.Conv2d"), differentiable=False))
 for _module, _name, _shapes, _config in (
         ("reference.models.mlp", "MLP", [(1, 784), (32, 784)], {"sizes": [784, 256, 128, 10]}),
         ("reference.models.lenet", "LeNet5", [(1, 1, 28, 28), (8, 1, 28, 28)], {})):
-    if _has(_module):
-        _examples = _model_examples(_module, _name, _shapes, _config)
-        register(Pair(f"profiler.count_flops[{_name}]", AREA, call=model_call, ref=f"{REF}:model_flops",
-                      source="tiny.profiler.flops:count_flops", strategy=lambda dtype, e=_examples: st.sampled_from(e(dtype)),
-                      examples=_examples, requires=("profiler.count_flops", f"models.{_name}"), differentiable=False,
-                      max_examples=4))
+    _examples = _model_examples(_module, _name, _shapes, _config)
+    register(Pair(f"profiler.count_flops[{_name}]", AREA, call=model_call, ref=f"{REF}:model_flops",
+                  source="tiny.profiler.flops:count_flops", strategy=lambda dtype, e=_examples: st.sampled_from(e(dtype)),
+                  examples=_examples, requires=("profiler.count_flops", f"models.{_name}"), differentiable=False,
+                  max_examples=4))

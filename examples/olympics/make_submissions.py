@@ -5,9 +5,8 @@ must NOT make the leaderboard (forged numbers; a missing weights file).
     python examples/olympics/make_submissions.py          # trains (~10 s), writes examples/olympics/submissions/
     python -m perf olympics examples/olympics/submissions --out examples/olympics/leaderboard
 
-tiny.quant (INT8) and pruning live on other branches when this was written: the optimization here is
-knowledge distillation into a 4x narrower MLP (64-256-256-10 -> 64-48-10), which shrinks the stored model
-for real. INT8 or pruned variants plug in as another submission (a `builder` returning the model).
+The optimization here is knowledge distillation into a 4x narrower MLP (64-256-256-10 -> 64-48-10), which shrinks the stored model
+for real.
 """
 from __future__ import annotations
 
