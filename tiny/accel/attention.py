@@ -32,7 +32,11 @@ def _check(op: str, q_shape, k_shape, v_shape) -> None:
 
 
 def attention_naive(q: np.ndarray, k: np.ndarray, v: np.ndarray, is_causal: bool = False) -> np.ndarray:
+    """q (*, L, E), k (*, S, E), v (*, S, Ev) -> (*, L, Ev) with loops over batch and queries: one score row,
+    its stable softmax and its weighted sum of values at a time; causal: query i sees keys 0..i.
+    Task `attention_naive`."""
     _check("attention_naive", q.shape, k.shape, v.shape)
+    # BEGIN SOLUTION
     scale = 1.0 / math.sqrt(q.shape[-1])
     qs, ks, vs = (a.reshape((-1,) + a.shape[-2:]) for a in (q, k, v))
     out = np.zeros(qs.shape[:-1] + (v.shape[-1],), dtype=q.dtype)
@@ -46,15 +50,21 @@ def attention_naive(q: np.ndarray, k: np.ndarray, v: np.ndarray, is_causal: bool
             for j, w in zip(keys, weights):
                 out[b, i] += (w / total) * vs[b, j]
     return out.reshape(q.shape[:-1] + (v.shape[-1],))
+    # END SOLUTION
 
 
 def attention_unfused(q: Tensor, k: Tensor, v: Tensor, is_causal: bool = False) -> Tensor:
+    """q (*, L, E), k (*, S, E), v (*, S, Ev) Tensors -> (*, L, Ev) composed of tiny's Tensor ops: scores
+    q @ k^T / sqrt(E), a materialized causal mask (masked_fill with -inf) when is_causal, softmax_unfused, @ v.
+    Task `attention_unfused`."""
     _check("attention_unfused", tuple(q.shape), tuple(k.shape), tuple(v.shape))
+    # BEGIN SOLUTION
     scores = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(q.shape[-1]))        # (*, L, S)
     if is_causal:
         allowed = np.tril(np.ones((q.shape[-2], k.shape[-2]), dtype=bool))       # the materialized mask
         scores = scores.masked_fill(Tensor(~allowed), float("-inf"))
     return softmax_unfused(scores) @ v
+    # END SOLUTION
 
 
 def _tiles(source: int, block: int):
@@ -77,6 +87,11 @@ class FusedAttention(Function):
 
     @staticmethod
     def forward(ctx, q, k, v, is_causal, block):
+        """q (*, L, E), k (*, S, E), v (*, S, Ev) arrays -> (*, L, Ev) in one pass over key tiles of `block` keys
+        (_tiles, _tile_scores) with the online softmax: a running max m, a running sum l and an accumulator,
+        rescaled by exp(m_old - m_new) at each tile. A query with no key (l = 0) gives 0. Save q scaled, k, v,
+        the output and the log-sum-exp m + log(l) for backward. Task `FusedAttention.forward`."""
+        # BEGIN SOLUTION
         q_scaled = q * np.asarray(1.0 / math.sqrt(q.shape[-1]), q.dtype)
         running_max = np.full(q.shape[:-1] + (1,), -np.inf, q.dtype)           # m (*, L, 1)
         running_sum = np.zeros(q.shape[:-1] + (1,), q.dtype)                   # l
@@ -96,9 +111,14 @@ class FusedAttention(Function):
         ctx.save_for_backward(q_scaled, k, v, out, lse)
         ctx.is_causal, ctx.block, ctx.scale = is_causal, block, 1.0 / math.sqrt(q.shape[-1])
         return out
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        """grad (*, L, Ev): the upstream gradient. Return (dQ, dK, dV, None, None), recomputing each tile's
+        probabilities from the saved log-sum-exp (the formulas of the module docstring).
+        Task `FusedAttention.backward`."""
+        # BEGIN SOLUTION
         q_scaled, k, v, out, lse = ctx.saved_tensors
         row_dot = np.sum(grad * out, axis=-1, keepdims=True)                    # rowsum(dO * O)
         grad_q, grad_k, grad_v = np.zeros_like(q_scaled), np.zeros_like(k), np.zeros_like(v)
@@ -110,6 +130,7 @@ class FusedAttention(Function):
             grad_q += grad_scores @ k_tile
             grad_k[..., start:stop, :] = np.swapaxes(grad_scores, -1, -2) @ q_scaled
         return grad_q * np.asarray(ctx.scale, grad.dtype), grad_k, grad_v, None, None
+        # END SOLUTION
 
 
 def fused_attention(q: Tensor, k: Tensor, v: Tensor, is_causal: bool = False, block_size: int = 64) -> Tensor:

@@ -31,8 +31,11 @@ def _geometry(op: str, x_shape, w_shape, stride: int, padding: int) -> tuple[int
 
 def conv2d_naive(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None, stride: int = 1,
                  padding: int = 0) -> np.ndarray:
-    """x (N, C, H, W), weight (O, C, kh, kw), bias (O,) -> (N, O, Ho, Wo), with Python loops."""
+    """x (N, C, H, W), weight (O, C, kh, kw), bias (O,) -> (N, O, Ho, Wo), with Python loops: out[n, o, i, j] =
+    bias[o] + sum over (c, u, v) of xpad[n, c, i*stride + u, j*stride + v] * weight[o, c, u, v], xpad = x with
+    `padding` zeros on each side of H and W. Task `conv2d_naive`."""
     ho, wo = _geometry("conv2d_naive", x.shape, weight.shape, stride, padding)
+    # BEGIN SOLUTION
     xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
     n, c = x.shape[:2]
     o, _, kh, kw = weight.shape
@@ -48,6 +51,7 @@ def conv2d_naive(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = No
                                 total += xp[b, ch, i * stride + u, j * stride + v] * weight[f, ch, u, v]
                     out[b, f, i, j] = total
     return out
+    # END SOLUTION
 
 
 def _offsets(kh: int, kw: int, ho: int, wo: int, stride: int):
@@ -62,7 +66,12 @@ class Im2colConv2d(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, stride, padding):
+        """x (N, C, H, W), weight (O, C, kh, kw), bias (O,) or None, int stride and padding -> (N, O, Ho, Wo):
+        copy every receptive field of the zero-padded x into a row of cols (N*Ho*Wo, C*kh*kw) (_offsets gives
+        the slices of each kernel offset), then ONE matmul cols @ W^T (+ bias). Save what backward needs.
+        Task `Im2colConv2d.forward`."""
         ho, wo = _geometry("conv2d_im2col", x.shape, weight.shape, stride, padding)
+        # BEGIN SOLUTION
         n, c = x.shape[:2]
         o, _, kh, kw = weight.shape
         xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
@@ -76,9 +85,15 @@ class Im2colConv2d(Function):
         ctx.save_for_backward(cols, weight)
         ctx.geometry = (x.shape, xp.shape, stride, padding, ho, wo)
         return np.ascontiguousarray(out.reshape(n, ho, wo, o).transpose(0, 3, 1, 2))
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        """grad (N, O, Ho, Wo): the upstream gradient. Return (grad_x, grad_weight, grad_bias, None, None), None
+        where no gradient is needed: dW = grad_rows^T cols, db = sum of grad_rows, and grad_x = the rows of
+        grad_rows @ W scattered back and added into the padded input (col2im), the padding cut off.
+        Task `Im2colConv2d.backward`."""
+        # BEGIN SOLUTION
         cols, weight = ctx.saved_tensors
         x_shape, xp_shape, stride, padding, ho, wo = ctx.geometry
         needs_x, needs_w, needs_b = ctx.needs_input_grad[:3]
@@ -94,6 +109,7 @@ class Im2colConv2d(Function):
                 grad_xp[:, :, rows, columns] += grad_cols[..., u, v].transpose(0, 3, 1, 2)
             grad_x = grad_xp[:, :, padding:xp_shape[2] - padding, padding:xp_shape[3] - padding]
         return grad_x, grad_w, grad_b, None, None
+        # END SOLUTION
 
 
 def conv2d_im2col(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int = 1, padding: int = 0) -> Tensor:

@@ -24,8 +24,10 @@ def _check(op: str, a: np.ndarray, b: np.ndarray) -> None:
 
 
 def matmul_naive(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(n, k) @ (k, m) -> (n, m) with three Python loops."""
+    """(n, k) @ (k, m) -> (n, m) with three Python loops: out[i, j] = sum over p of a[i, p] * b[p, j], in the
+    result dtype of a and b. Task `matmul_naive`."""
     _check("matmul_naive", a, b)
+    # BEGIN SOLUTION
     n, k = a.shape
     m = b.shape[1]
     out = np.zeros((n, m), dtype=np.result_type(a, b))
@@ -36,15 +38,21 @@ def matmul_naive(a: np.ndarray, b: np.ndarray) -> np.ndarray:
                 total += a[i, p] * b[p, j]
             out[i, j] = total
     return out
+    # END SOLUTION
 
 
 def matmul_vectorized(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(n, k) @ (k, m) -> (n, m) as one vectorized NumPy call (a single BLAS product). Task `matmul_vectorized`."""
     _check("matmul_vectorized", a, b)
+    # BEGIN SOLUTION
     return np.matmul(a, b)
+    # END SOLUTION
 
 
 def blocked_product(a: np.ndarray, b: np.ndarray, tile: int) -> np.ndarray:
-    """(n, k) @ (k, m) accumulated block by block: C[I, J] += A[I, P] @ B[P, J]."""
+    """(n, k) @ (k, m) accumulated block by block: C[I, J] += A[I, P] @ B[P, J] over tile x tile blocks (the
+    last blocks may be smaller), in the result dtype of a and b. Task `blocked_product`."""
+    # BEGIN SOLUTION
     n, k = a.shape
     m = b.shape[1]
     out = np.zeros((n, m), dtype=np.result_type(a, b))
@@ -54,6 +62,7 @@ def blocked_product(a: np.ndarray, b: np.ndarray, tile: int) -> np.ndarray:
             for p in range(0, k, tile):
                 block += a[i:i + tile, p:p + tile] @ b[p:p + tile, j:j + tile]
     return out
+    # END SOLUTION
 
 
 class TiledMatMul(Function):
@@ -61,16 +70,24 @@ class TiledMatMul(Function):
 
     @staticmethod
     def forward(ctx, a, b, tile):
+        """a (n, k), b (k, m) arrays, tile an int -> (n, m) by blocked_product; save what backward needs.
+        Task `TiledMatMul.forward`."""
+        # BEGIN SOLUTION
         ctx.save_for_backward(a, b)
         ctx.tile = tile
         return blocked_product(a, b, tile)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        """grad (n, m): the upstream gradient. Return (dA = grad @ b^T, dB = a^T @ grad, None), each product
+        blocked by the same tile, None for an input that needs no gradient. Task `TiledMatMul.backward`."""
+        # BEGIN SOLUTION
         a, b = ctx.saved_tensors
         grad_a = blocked_product(grad, np.ascontiguousarray(b.T), ctx.tile) if ctx.needs_input_grad[0] else None
         grad_b = blocked_product(np.ascontiguousarray(a.T), grad, ctx.tile) if ctx.needs_input_grad[1] else None
         return grad_a, grad_b, None
+        # END SOLUTION
 
 
 def tiled_matmul(a: Tensor, b: Tensor, tile: int = 64) -> Tensor:
