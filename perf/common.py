@@ -48,6 +48,17 @@ def summary(samples: list[float]) -> dict:
     return {"median": statistics.median(samples), "min": min(samples), "max": max(samples), "samples": samples}
 
 
+def report_start(report: str, quick: bool, repeats: int | None, quick_settings: dict, full_settings: dict
+                 ) -> tuple[dict, dict]:
+    """A report's settings (quick or full, `repeats` overriding) and the head of its result: the report's
+    name, quick, the machine, and the thread counts pinned here (pin_threads)."""
+    settings = dict(quick_settings if quick else full_settings)
+    if repeats is not None:
+        settings["repeats"] = repeats
+    threads = pin_threads()
+    return settings, {"report": report, "quick": quick, "machine": machine(), "threads": threads}
+
+
 STEP_PHASES = ("forward", "backward", "optimizer")
 
 

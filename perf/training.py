@@ -152,16 +152,12 @@ def profile_torch(config_name: str, steps: int, top: int = 12) -> dict:
 
 # ----- the report -------------------------------------------------------------------------------------------
 def run(quick: bool = False, repeats: int | None = None, progress=print) -> dict:
-    from perf.common import machine, pin_threads
-    settings = dict(QUICK if quick else FULL)
-    if repeats is not None:
-        settings["repeats"] = repeats
-    threads = pin_threads()
-    result = {"report": "training", "quick": quick, "machine": machine(), "threads": threads,
-              "settings": {**settings, "lr": LR, "weight_decay": WEIGHT_DECAY, "dtype": "float32",
-                           "timing": "zero_grad + forward + cross-entropy + backward + AdamW.step; gc paused; "
-                                     "interleaved repeats"},
-              "configs": []}
+    from perf.common import machine, report_start
+    settings, result = report_start("training", quick, repeats, QUICK, FULL)
+    result.update({"settings": {**settings, "lr": LR, "weight_decay": WEIGHT_DECAY, "dtype": "float32",
+                                "timing": "zero_grad + forward + cross-entropy + backward + AdamW.step; gc paused; "
+                                          "interleaved repeats"},
+                   "configs": []})
     for config_name in settings["configs"]:
         progress(f"[perf training] {config_name}: step time, {settings['repeats']} interleaved repeats")
         result["configs"].append(measure_config(config_name, settings["repeats"], settings["steps"]))
