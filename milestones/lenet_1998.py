@@ -27,8 +27,8 @@ import numpy as np
 import tiny
 from milestones.common import MilestoneResult, ProgressBar, RunOptions, format_seconds
 from milestones.registry import Milestone, register
-from milestones.vision import (Schedule, accuracy, compare_with_torch, comparison_rows, float64_agreement,
-                               save_outputs, train_classifier)
+from milestones.vision import (Schedule, accuracy, accuracy_verdict, save_outputs, torch_twin_on_test,
+                               train_classifier)
 from tiny.models import LeNet5
 
 NAME = "lenet-1998"
@@ -110,28 +110,16 @@ def run(options: RunOptions) -> MilestoneResult:
     metrics = {"test_accuracy": test_acc, "seconds": log.seconds}
     curves = {"tiny": log.losses}
     if options.compare_torch:
-        import torch
-
         from reference.models.lenet import LeNet5 as TorchLeNet5
-        outcome = compare_with_torch(TorchLeNet5, initial, x_train, y_train, schedule, options.seed, log.losses,
-                                     options.progress)
-        outcome["torch_accuracy"] = accuracy(torch, outcome["model"], x_test, y_test)
-        outcome["float64_steps"] = min(100, schedule.steps)
-        outcome["float64_delta"] = float64_agreement(LeNet5, TorchLeNet5, x_train, y_train, schedule, options.seed,
-                                                     steps=min(100, schedule.steps))
-        rows += comparison_rows(outcome, schedule.steps)
-        curves["torch"] = outcome["torch_losses"]
-        metrics.update(max_loss_delta=outcome["max_delta"], float64_loss_delta=outcome["float64_delta"],
-                       torch_test_accuracy=outcome["torch_accuracy"])
+        twin_rows, curves["torch"], twin_metrics = torch_twin_on_test(
+            LeNet5, TorchLeNet5, initial, (x_train, y_train, x_test, y_test), schedule, options.seed, log.losses,
+            options.progress)
+        rows += twin_rows
+        metrics.update(twin_metrics)
     out = options.out_dir / f"{NAME}-{dataset}"
     save_outputs(out, model, optimizer, metrics, curves, f"1998 LeNet-5 on {dataset}: training loss")
     rows.append(("outputs", f"{out}/{{checkpoint.safetensors, curves.png}}"))
-    if setup.threshold is None:
-        window = max(1, len(log.losses) // 10)
-        criterion = "loss decreased (quick run, no accuracy threshold)"
-        passed = float(np.mean(log.losses[-window:])) < float(np.mean(log.losses[:window]))
-    else:
-        criterion, passed = f"test accuracy >= {setup.threshold:.0%}", test_acc >= setup.threshold
+    criterion, passed = accuracy_verdict(setup.threshold, test_acc, log.losses)
     return MilestoneResult(NAME, rows, criterion, passed, log.losses, metrics)
 
 

@@ -17,7 +17,7 @@ import tiny
 from milestones.common import ProgressBar, format_seconds
 
 __all__ = ["Schedule", "TrainLog", "batch_indices", "train_classifier", "accuracy", "compare_with_torch",
-           "float64_agreement", "save_outputs", "comparison_rows"]
+           "float64_agreement", "save_outputs", "comparison_rows", "torch_twin_on_test", "accuracy_verdict"]
 
 
 @dataclass(frozen=True)
@@ -146,6 +146,36 @@ def comparison_rows(outcome: dict[str, Any], steps: int) -> list[tuple[str, str]
     if "torch_accuracy" in outcome:
         rows.append(("torch twin test accuracy", f"{outcome['torch_accuracy']:.2%}"))
     return rows
+
+
+def torch_twin_on_test(build_tiny: Callable[[], Any], build_torch: Callable[[], Any], initial_state: dict[str, np.ndarray],
+                      data: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], schedule: Schedule, seed: int,
+                      tiny_losses: list[float], show_progress: bool = True
+                      ) -> tuple[list[tuple[str, str]], list[float], dict[str, float]]:
+    """`--compare-torch` for a classifier with a test set, data = (x_train, y_train, x_test, y_test): the torch
+    twin trained in float32 from tiny's initial weights, its test accuracy and the float64 agreement over the
+    first (up to) 100 steps. Returns the report rows, the torch loss curve and the metrics."""
+    import torch
+    x_train, y_train, x_test, y_test = data
+    outcome = compare_with_torch(build_torch, initial_state, x_train, y_train, schedule, seed, tiny_losses,
+                                 show_progress)
+    outcome["torch_accuracy"] = accuracy(torch, outcome["model"], x_test, y_test)
+    outcome["float64_steps"] = min(100, schedule.steps)
+    outcome["float64_delta"] = float64_agreement(build_tiny, build_torch, x_train, y_train, schedule, seed,
+                                                 steps=min(100, schedule.steps))
+    metrics = {"max_loss_delta": outcome["max_delta"], "float64_loss_delta": outcome["float64_delta"],
+               "torch_test_accuracy": outcome["torch_accuracy"]}
+    return comparison_rows(outcome, schedule.steps), outcome["torch_losses"], metrics
+
+
+def accuracy_verdict(threshold: float | None, test_accuracy: float, losses: list[float]) -> tuple[str, bool]:
+    """(criterion, passed): test accuracy >= threshold, or for a quick run (threshold None) that the mean loss
+    of the last tenth of the steps is below that of the first tenth."""
+    if threshold is None:
+        window = max(1, len(losses) // 10)
+        return ("loss decreased (quick run, no accuracy threshold)",
+                float(np.mean(losses[-window:])) < float(np.mean(losses[:window])))
+    return f"test accuracy >= {threshold:.0%}", test_accuracy >= threshold
 
 
 def save_outputs(directory: Path, model, optimizer, metrics: dict[str, float], curves: dict[str, list[float]],

@@ -48,6 +48,56 @@ def summary(samples: list[float]) -> dict:
     return {"median": statistics.median(samples), "min": min(samples), "max": max(samples), "samples": samples}
 
 
+def report_start(report: str, quick: bool, repeats: int | None, quick_settings: dict, full_settings: dict
+                 ) -> tuple[dict, dict]:
+    """A report's settings (quick or full, `repeats` overriding) and the head of its result: the report's
+    name, quick, the machine, and the thread counts pinned here (pin_threads)."""
+    settings = dict(quick_settings if quick else full_settings)
+    if repeats is not None:
+        settings["repeats"] = repeats
+    threads = pin_threads()
+    return settings, {"report": report, "quick": quick, "machine": machine(), "threads": threads}
+
+
+STEP_PHASES = ("forward", "backward", "optimizer")
+
+
+def timed_step(optimizer, forward: Callable[[], object]) -> dict:
+    """One training step, timed per phase: optimizer.zero_grad() and loss = forward() ("forward"),
+    loss.backward() ("backward"), optimizer.step() ("optimizer"); in seconds, plus the float "loss"."""
+    start = time.perf_counter()
+    optimizer.zero_grad()
+    loss = forward()
+    forward_end = time.perf_counter()
+    loss.backward()
+    backward_end = time.perf_counter()
+    optimizer.step()
+    end = time.perf_counter()
+    return {"forward": forward_end - start, "backward": backward_end - forward_end, "optimizer": end - backward_end,
+            "loss": float(loss.item())}
+
+
+def interleaved_steps(sides: dict, step: Callable[[object], dict], repeats: int, steps: int
+                      ) -> tuple[dict, dict, dict]:
+    """Training steps of each side ({"tiny": side, "torch": side}), `step(side)` timing one (see timed_step):
+    a warm-up step each, then `repeats` samples per side of `steps` steps, the order alternating each repeat.
+    Returns (the warm-up step's phases per side, summary of the seconds per step per side, the median seconds
+    of each phase per side)."""
+    first = {name: step(side) for name, side in sides.items()}
+    step_samples = {name: [] for name in sides}
+    phase_samples = {name: {phase: [] for phase in STEP_PHASES} for name in sides}
+    for repeat in range(repeats):
+        for name in (list(sides) if repeat % 2 == 0 else list(reversed(list(sides)))):
+            timings: list[dict] = []
+            step_samples[name].append(timed(lambda: timings.extend(step(sides[name]) for _ in range(steps))) / steps)
+            for phase in STEP_PHASES:
+                phase_samples[name][phase].append(sum(t[phase] for t in timings) / steps)
+    per_step = {name: summary(samples) for name, samples in step_samples.items()}
+    medians = {name: {phase: statistics.median(v) for phase, v in samples.items()}
+               for name, samples in phase_samples.items()}
+    return first, per_step, medians
+
+
 def probe(module: str, *args: str, timeout: float = 900) -> dict:
     """Run `python -m module args...` in a fresh process (same thread pinning); its last stdout line is JSON."""
     result = subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True, timeout=timeout,

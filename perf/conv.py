@@ -62,13 +62,9 @@ def measure(name: str, repeats: int, calls: int) -> dict:
 
 
 def run(quick: bool = False, repeats: int | None = None, progress=print) -> dict:
-    from perf.common import machine, pin_threads
-    settings = dict(QUICK if quick else FULL)
-    if repeats is not None:
-        settings["repeats"] = repeats
-    threads = pin_threads()
-    result = {"report": "conv", "quick": quick, "machine": machine(), "threads": threads, "settings": settings,
-              "cases": []}
+    from perf.common import machine, report_start
+    settings, result = report_start("conv", quick, repeats, QUICK, FULL)
+    result.update(settings=settings, cases=[])
     for name in CASES:
         progress(f"[perf conv] {name}")
         result["cases"].append(measure(name, settings["repeats"], settings["calls"]))

@@ -231,16 +231,13 @@ def _profile_side(forward, make_cache, wrap, idx, steps: int) -> dict:
 
 # ----- the report ----------------------------------------------------------------------------------------
 def run(quick: bool = False, repeats: int | None = None, progress=print) -> dict:
-    from perf.common import machine, per_call_overhead, pin_threads
-    settings = dict(QUICK if quick else FULL)
-    if repeats is not None:
-        settings["repeats"] = repeats
-    threads = pin_threads()
-    result = {"report": "generation", "quick": quick, "machine": machine(), "threads": threads,
-              "per_call_us": per_call_overhead(), "configs": {c: CONFIGS[c] for c in settings["configs"]},
-              "settings": {**settings, "prompt": PROMPT, "batch": BATCH, "dtype": "float32", "decoding": "greedy",
-                           "timing": "one generate() call incl. prefill; gc paused; interleaved repeats"},
-              "throughput": [], "memory": [], "profile": []}
+    from perf.common import machine, per_call_overhead, report_start
+    settings, result = report_start("generation", quick, repeats, QUICK, FULL)
+    result.update({"per_call_us": per_call_overhead(), "configs": {c: CONFIGS[c] for c in settings["configs"]},
+                   "settings": {**settings, "prompt": PROMPT, "batch": BATCH, "dtype": "float32",
+                                "decoding": "greedy",
+                                "timing": "one generate() call incl. prefill; gc paused; interleaved repeats"},
+                   "throughput": [], "memory": [], "profile": []})
     for config_name in settings["configs"]:
         progress(f"[perf generation] {config_name}: throughput")
         result["throughput"] += measure_throughput(config_name, settings["lengths"], settings["repeats"])

@@ -294,15 +294,11 @@ def measure_gpt(config_name: str, settings: dict, progress) -> dict:
 # ----- the report ------------------------------------------------------------------------------------------------
 def run(quick: bool = False, repeats: int | None = None, progress=print) -> dict:
     import torch
-    from perf.common import machine, pin_threads
-    settings = dict(QUICK if quick else FULL)
-    if repeats is not None:
-        settings["repeats"] = repeats
-    threads = pin_threads()
-    result = {"report": "quant", "quick": quick, "machine": machine(), "threads": threads, "settings": settings,
-              "engine": torch.backends.quantized.engine,
-              "torch_note": "torch.ao dynamic quantization: torch 2.13 warns its quantized tensors are deprecated "
-                            "(pytorch issue 184982)"}
+    from perf.common import machine, report_start
+    settings, result = report_start("quant", quick, repeats, QUICK, FULL)
+    result.update({"settings": settings, "engine": torch.backends.quantized.engine,
+                   "torch_note": "torch.ao dynamic quantization: torch 2.13 warns its quantized tensors are "
+                                 "deprecated (pytorch issue 184982)"})
     result["mlp"] = measure_mlp(settings, progress)
     result["gpt"] = [measure_gpt(name, settings, progress) for name in settings["configs"]]
     result["machine"]["load_average_1min_at_end"] = machine()["load_average_1min"]

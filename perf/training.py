@@ -19,6 +19,8 @@ import inspect
 import pstats
 
 import perf  # noqa: F401  (pins the thread pools before NumPy / torch load)
+from perf.common import STEP_PHASES as PHASES
+from perf.common import interleaved_steps, timed_step
 
 CONFIGS = {
     "tiny": {"vocab_size": 65, "d_model": 64, "n_layer": 2, "n_head": 4, "context_length": 64, "batch": 16},
@@ -30,7 +32,6 @@ QUICK = {"configs": ("quick",), "repeats": 2, "steps": 2, "profile_config": "qui
 FULL = {"configs": ("tiny", "small", "medium"), "repeats": 5, "steps": 1, "profile_config": "small",
         "profile_steps": 3}
 SEED, LR, WEIGHT_DECAY = 0, 1e-3, 0.01
-PHASES = ("forward", "backward", "optimizer")
 
 
 def config_for(name: str) -> dict:
@@ -65,43 +66,20 @@ def build_sides(config_name: str) -> dict:
 
 def phases(side: tuple) -> dict:
     """One training step, timed per phase: {"forward": s, "backward": s, "optimizer": s, "loss": float}."""
-    import time
     model, optimizer, idx, targets = side
-    start = time.perf_counter()
-    optimizer.zero_grad()
-    _, loss = model(idx, targets)
-    forward_end = time.perf_counter()
-    loss.backward()
-    backward_end = time.perf_counter()
-    optimizer.step()
-    end = time.perf_counter()
-    return {"forward": forward_end - start, "backward": backward_end - forward_end, "optimizer": end - backward_end,
-            "loss": float(loss.item())}
+    return timed_step(optimizer, lambda: model(idx, targets)[1])
 
 
 def measure_config(config_name: str, repeats: int, steps: int) -> dict:
     """Per-step seconds of both sides, interleaved; phase times; the first-step losses (same weights check)."""
-    import statistics
-    from perf.common import summary, timed
     sides = build_sides(config_name)
-    first = {name: phases(side) for name, side in sides.items()}  # warm-up; AdamW state allocated
-    step_samples = {name: [] for name in sides}
-    phase_samples = {name: {phase: [] for phase in PHASES} for name in sides}
-    for repeat in range(repeats):
-        order = list(sides) if repeat % 2 == 0 else list(reversed(list(sides)))
-        for name in order:
-            timings: list[dict] = []
-            step_samples[name].append(timed(lambda: timings.extend(phases(sides[name]) for _ in range(steps))) / steps)
-            for phase in PHASES:
-                phase_samples[name][phase].append(sum(t[phase] for t in timings) / steps)
+    first, per_step, phases_median = interleaved_steps(sides, phases, repeats, steps)  # warm-up allocates AdamW state
     config = config_for(config_name)
     parameters = sum(p.numel() for p in sides["tiny"][0].parameters())
-    per_step = {name: summary(samples) for name, samples in step_samples.items()}
     return {"config": config_name, **config, "parameters": parameters, "repeats": repeats, "steps_per_sample": steps,
             "seconds_per_step": per_step,
             "tiny_over_torch": per_step["tiny"]["median"] / per_step["torch"]["median"],
-            "phases_median": {name: {phase: statistics.median(v) for phase, v in samples.items()}
-                              for name, samples in phase_samples.items()},
+            "phases_median": phases_median,
             "first_step_loss": {name: first[name]["loss"] for name in sides},
             "first_step_loss_delta": abs(first["tiny"]["loss"] - first["torch"]["loss"])}
 
@@ -174,16 +152,12 @@ def profile_torch(config_name: str, steps: int, top: int = 12) -> dict:
 
 # ----- the report -------------------------------------------------------------------------------------------
 def run(quick: bool = False, repeats: int | None = None, progress=print) -> dict:
-    from perf.common import machine, pin_threads
-    settings = dict(QUICK if quick else FULL)
-    if repeats is not None:
-        settings["repeats"] = repeats
-    threads = pin_threads()
-    result = {"report": "training", "quick": quick, "machine": machine(), "threads": threads,
-              "settings": {**settings, "lr": LR, "weight_decay": WEIGHT_DECAY, "dtype": "float32",
-                           "timing": "zero_grad + forward + cross-entropy + backward + AdamW.step; gc paused; "
-                                     "interleaved repeats"},
-              "configs": []}
+    from perf.common import machine, report_start
+    settings, result = report_start("training", quick, repeats, QUICK, FULL)
+    result.update({"settings": {**settings, "lr": LR, "weight_decay": WEIGHT_DECAY, "dtype": "float32",
+                                "timing": "zero_grad + forward + cross-entropy + backward + AdamW.step; gc paused; "
+                                          "interleaved repeats"},
+                   "configs": []})
     for config_name in settings["configs"]:
         progress(f"[perf training] {config_name}: step time, {settings['repeats']} interleaved repeats")
         result["configs"].append(measure_config(config_name, settings["repeats"], settings["steps"]))

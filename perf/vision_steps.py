@@ -8,11 +8,10 @@ medians tiny / torch, the median of each phase, and the first step's |loss tiny 
 """
 from __future__ import annotations
 
-import statistics
-import time
+from perf.common import STEP_PHASES as PHASES
+from perf.common import interleaved_steps, timed_step
 
 MODELS = {"MLP 784-256-128-10": ("MLP", (64, 784)), "LeNet-5": ("LeNet5", (64, 1, 28, 28))}
-PHASES = ("forward", "backward", "optimizer")
 
 
 def build_sides(name: str) -> dict:
@@ -38,35 +37,14 @@ def build_sides(name: str) -> dict:
 
 def phases(side: tuple) -> dict:
     lib, model, optimizer, x, y = side
-    start = time.perf_counter()
-    optimizer.zero_grad()
-    loss = lib.nn.functional.cross_entropy(model(x), y)
-    forward_end = time.perf_counter()
-    loss.backward()
-    backward_end = time.perf_counter()
-    optimizer.step()
-    end = time.perf_counter()
-    return {"forward": forward_end - start, "backward": backward_end - forward_end, "optimizer": end - backward_end,
-            "loss": float(loss.item())}
+    return timed_step(optimizer, lambda: lib.nn.functional.cross_entropy(model(x), y))
 
 
 def measure(name: str, repeats: int, steps: int) -> dict:
-    from perf.common import summary, timed
-    sides = build_sides(name)
-    first = {side: phases(value) for side, value in sides.items()}
-    step_samples = {side: [] for side in sides}
-    phase_samples = {side: {phase: [] for phase in PHASES} for side in sides}
-    for repeat in range(repeats):
-        for side in (list(sides) if repeat % 2 == 0 else list(reversed(list(sides)))):
-            timings: list[dict] = []
-            step_samples[side].append(timed(lambda: timings.extend(phases(sides[side]) for _ in range(steps))) / steps)
-            for phase in PHASES:
-                phase_samples[side][phase].append(sum(t[phase] for t in timings) / steps)
-    per_step = {side: summary(samples) for side, samples in step_samples.items()}
+    first, per_step, phases_median = interleaved_steps(build_sides(name), phases, repeats, steps)
     return {"model": name, "batch": MODELS[name][1][0], "seconds_per_step": per_step,
             "tiny_over_torch": per_step["tiny"]["median"] / per_step["torch"]["median"],
-            "phases_median": {side: {phase: statistics.median(v) for phase, v in samples.items()}
-                              for side, samples in phase_samples.items()},
+            "phases_median": phases_median,
             "first_step_loss_delta": abs(first["tiny"]["loss"] - first["torch"]["loss"])}
 
 

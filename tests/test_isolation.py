@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 
 import pytest
 
-from student_kit import student_package
+from student_kit import project_copy, student_package
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ADVERSARIAL = os.path.join(ROOT, "tests", "adversarial")
@@ -52,17 +51,6 @@ def test_torch_cannot_be_imported_by_the_implementation(tmp_path):
     assert code == 1, out
     assert statuses(report) == {"exp": "failed"}, out
     assert "cannot be imported by the implementation" in out
-
-
-def project_copy(tmp_path) -> str:
-    """A copy of the trusted tree to attack (never the real checkout)."""
-    copy = tmp_path / "project"
-    ignore = shutil.ignore_patterns("__pycache__", ".venv", ".git", "*.egg-info", ".hypothesis")
-    for name in ("tiny", "reference", "difftests"):
-        shutil.copytree(os.path.join(ROOT, name), copy / name, ignore=ignore)
-    for name in ("conftest.py", "pyproject.toml"):
-        shutil.copy(os.path.join(ROOT, name), copy / name)
-    return str(copy)
 
 
 def test_the_sandbox_cannot_rewrite_the_reference(tmp_path):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from student_kit import student_package
+from student_kit import project_copy, student_package
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ADVERSARIAL = os.path.join(ROOT, "tests", "adversarial")
@@ -37,23 +37,13 @@ class Run:
     paths: dict
 
 
-def project_copy(tmp_path) -> str:
-    copy = tmp_path / "project"
-    ignore = shutil.ignore_patterns("__pycache__", ".venv", ".git", "*.egg-info", ".hypothesis")
-    for name in ("tiny", "reference", "difftests"):
-        shutil.copytree(os.path.join(ROOT, name), copy / name, ignore=ignore)
-    for name in ("conftest.py", "pyproject.toml"):
-        shutil.copy(os.path.join(ROOT, name), copy / name)
-    return str(copy)
-
-
 def site_packages_state() -> set[str]:
     return set(os.listdir(SITE_PACKAGES))
 
 
-def start(tmp_path, attack: str, *extra: str, pairs=("exp",)) -> tuple[subprocess.Popen, str, dict]:
-    """The runner on a project copy against tests/adversarial/ATTACK.py (vendoring its own tiny)."""
-    copy = project_copy(tmp_path)
+def armed(tmp_path, attack: str, copy: str) -> tuple[str, dict]:
+    """tests/adversarial/ATTACK.py as a submission (vendoring its own tiny) that knows its targets: the
+    project copy, the venv and the runner's output paths (tmp_path/out/...). Returns (impl, paths)."""
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     paths = {"json": str(out_dir / "report.json"), "gradescope": str(out_dir / "results.json"),
@@ -61,6 +51,13 @@ def start(tmp_path, attack: str, *extra: str, pairs=("exp",)) -> tuple[subproces
     impl = student_package(tmp_path, os.path.join(ADVERSARIAL, attack + ".py"))
     with open(os.path.join(impl, "targets.json"), "w") as f:
         json.dump({"root": copy, "site_packages": SITE_PACKAGES, "outputs": list(paths.values())}, f)
+    return impl, paths
+
+
+def start(tmp_path, attack: str, *extra: str, pairs=("exp",)) -> tuple[subprocess.Popen, str, dict]:
+    """The runner on a project copy against tests/adversarial/ATTACK.py (vendoring its own tiny)."""
+    copy = project_copy(tmp_path)
+    impl, paths = armed(tmp_path, attack, copy)
     args = [sys.executable, "-m", "difftests", "--impl", impl, "-n", "0", "--case-timeout", "10", *FAST,
             "--json", paths["json"], "--gradescope", paths["gradescope"], "--junit", paths["junit"], *extra]
     for name in pairs:
@@ -233,13 +230,7 @@ def test_the_uid_fallback_keeps_every_output_honest(world_readable_dir, attack):
     base = world_readable_dir
     site_before = site_packages_state()
     copy = project_copy(base)
-    out_dir = base / "out"
-    out_dir.mkdir()
-    paths = {"json": str(out_dir / "report.json"), "gradescope": str(out_dir / "results.json"),
-             "junit": str(out_dir / "junit.xml")}
-    impl = student_package(base, os.path.join(ADVERSARIAL, attack + ".py"))
-    with open(os.path.join(impl, "targets.json"), "w") as f:
-        json.dump({"root": copy, "site_packages": SITE_PACKAGES, "outputs": list(paths.values())}, f)
+    impl, paths = armed(base, attack, copy)
     for folder, dirs, files in os.walk(base):
         for name in dirs + files:
             os.chmod(os.path.join(folder, name), 0o755 if name in dirs else 0o644)

@@ -1,46 +1,19 @@
 """Edits a hashed trusted file (the comparison) at import and restores it at the first exp call, hoping
 the runner loads the edited version and its after-run hash sees the original."""
-import json
 import os
-import signal
-import sys
 
-import tiny
 from tiny import *  # noqa: F401,F403
 
-# What the attacker knows (the test writes it beside this module): the worst case, full knowledge of
-# the trusted checkout, the venv and the runner's output paths.
-with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "targets.json")) as _f:
-    TARGETS = json.load(_f)
+from ._attack import attempt, exp_runs, targets, write
 
-
-def _try(action, *args):
-    try:
-        return action(*args)
-    except BaseException as exc:  # noqa: BLE001 — an attacker shrugs and tries the next thing
-        return f"{type(exc).__name__}: {exc}"
-
-
-def _write(path, text, mode="w"):
-    with open(path, mode) as f:
-        f.write(text)
-    return "written"
-
-
-class _Wrong(tiny.Tensor):
-    def exp(self):
-        attack()
-        return tiny.Tensor(self.data + 1.0)  # wrong on purpose: an honest report says exp FAILED
-
-
-def tensor(data, dtype=None, requires_grad=False):
-    return _Wrong(tiny.tensor(data, dtype=dtype).data, requires_grad=requires_grad)
-
-_target = os.path.join(TARGETS["root"], "difftests", "compare.py")
-_original = _try(lambda: open(_target).read())
-_try(_write, _target, str(_original).replace('result = CaseResult("passed")', 'return CaseResult("passed")'))
+_target = os.path.join(targets()["root"], "difftests", "compare.py")
+_original = attempt(lambda: open(_target).read())
+attempt(write, _target, str(_original).replace('result = CaseResult("passed")', 'return CaseResult("passed")'))
 
 
 def attack():
     if isinstance(_original, str) and "CaseResult" in _original:
-        _try(_write, _target, _original)
+        attempt(write, _target, _original)
+
+
+tensor = exp_runs(attack)

@@ -1,47 +1,14 @@
 """Answers exp with a ~1 GiB array, to blow up the runner's memory."""
-import json
-import os
-import signal
-import sys
+import numpy as np
 
 import tiny
 from tiny import *  # noqa: F401,F403
 
-# What the attacker knows (the test writes it beside this module): the worst case, full knowledge of
-# the trusted checkout, the venv and the runner's output paths.
-with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "targets.json")) as _f:
-    TARGETS = json.load(_f)
+from ._attack import tensor_with_exp
 
 
-def _try(action, *args):
-    try:
-        return action(*args)
-    except BaseException as exc:  # noqa: BLE001 — an attacker shrugs and tries the next thing
-        return f"{type(exc).__name__}: {exc}"
+def _exp(self):
+    return tiny.Tensor(np.zeros(1 << 27))  # 2**27 float64 = 1 GiB
 
 
-def _write(path, text, mode="w"):
-    with open(path, mode) as f:
-        f.write(text)
-    return "written"
-
-
-def attack():
-    """Run by every call of exp."""
-
-
-class _Wrong(tiny.Tensor):
-    def exp(self):
-        attack()
-        return tiny.Tensor(self.data + 1.0)  # wrong on purpose: an honest report says exp FAILED
-
-
-def tensor(data, dtype=None, requires_grad=False):
-    return _Wrong(tiny.tensor(data, dtype=dtype).data, requires_grad=requires_grad)
-
-import numpy as np
-
-
-class _Wrong(tiny.Tensor):  # noqa: F811
-    def exp(self):
-        return tiny.Tensor(np.zeros(1 << 27))  # 2**27 float64 = 1 GiB
+tensor = tensor_with_exp(_exp)

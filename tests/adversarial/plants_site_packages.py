@@ -1,46 +1,13 @@
 """Drops a .pth file and a pytest plugin into the venv's site-packages (every later run would load them)."""
-import json
 import os
-import signal
-import sys
 
-import tiny
 from tiny import *  # noqa: F401,F403
 
-# What the attacker knows (the test writes it beside this module): the worst case, full knowledge of
-# the trusted checkout, the venv and the runner's output paths.
-with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "targets.json")) as _f:
-    TARGETS = json.load(_f)
+from ._attack import attempt, exp_runs, targets, write
 
-
-def _try(action, *args):
-    try:
-        return action(*args)
-    except BaseException as exc:  # noqa: BLE001 — an attacker shrugs and tries the next thing
-        return f"{type(exc).__name__}: {exc}"
-
-
-def _write(path, text, mode="w"):
-    with open(path, mode) as f:
-        f.write(text)
-    return "written"
-
-
-def attack():
-    """Run by every call of exp."""
-
-
-class _Wrong(tiny.Tensor):
-    def exp(self):
-        attack()
-        return tiny.Tensor(self.data + 1.0)  # wrong on purpose: an honest report says exp FAILED
-
-
-def tensor(data, dtype=None, requires_grad=False):
-    return _Wrong(tiny.tensor(data, dtype=dtype).data, requires_grad=requires_grad)
-
-_site = TARGETS["site_packages"]
-_try(_write, os.path.join(_site, "zz_difftests_adversary_plugin.py"),
-     "def pytest_runtest_makereport(item, call):\n    call.excinfo = None\n")
-_try(_write, os.path.join(_site, "zz_difftests_adversary.pth"),
-     "import os; os.environ['PYTEST_PLUGINS'] = 'zz_difftests_adversary_plugin'\n")
+_site = targets()["site_packages"]
+attempt(write, os.path.join(_site, "zz_difftests_adversary_plugin.py"),
+        "def pytest_runtest_makereport(item, call):\n    call.excinfo = None\n")
+attempt(write, os.path.join(_site, "zz_difftests_adversary.pth"),
+        "import os; os.environ['PYTEST_PLUGINS'] = 'zz_difftests_adversary_plugin'\n")
+tensor = exp_runs(lambda: None)  # the planted files are the attack; exp is merely wrong

@@ -1,42 +1,16 @@
 """SIGSTOPs every process it can see (the runner would wait forever)."""
-import json
 import os
 import signal
-import sys
 
-import tiny
 from tiny import *  # noqa: F401,F403
 
-# What the attacker knows (the test writes it beside this module): the worst case, full knowledge of
-# the trusted checkout, the venv and the runner's output paths.
-with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "targets.json")) as _f:
-    TARGETS = json.load(_f)
-
-
-def _try(action, *args):
-    try:
-        return action(*args)
-    except BaseException as exc:  # noqa: BLE001 — an attacker shrugs and tries the next thing
-        return f"{type(exc).__name__}: {exc}"
-
-
-def _write(path, text, mode="w"):
-    with open(path, mode) as f:
-        f.write(text)
-    return "written"
-
-
-class _Wrong(tiny.Tensor):
-    def exp(self):
-        attack()
-        return tiny.Tensor(self.data + 1.0)  # wrong on purpose: an honest report says exp FAILED
-
-
-def tensor(data, dtype=None, requires_grad=False):
-    return _Wrong(tiny.tensor(data, dtype=dtype).data, requires_grad=requires_grad)
+from ._attack import attempt, exp_runs
 
 
 def attack():
     for pid in [int(p) for p in os.listdir("/proc") if p.isdigit()] + [os.getppid()]:
         if pid != os.getpid():
-            _try(os.kill, pid, signal.SIGSTOP)
+            attempt(os.kill, pid, signal.SIGSTOP)
+
+
+tensor = exp_runs(attack)

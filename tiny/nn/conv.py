@@ -11,8 +11,6 @@ conv1d is conv2d on a height-1 image (the input and weight get a unit height dim
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from tiny import dtypes
@@ -230,11 +228,7 @@ class _ConvNd(Module):
 
     def reset_parameters(self) -> None:
         """torch's default: kaiming_uniform_(a=sqrt(5)) -> U(+-1/sqrt(fan_in)); bias U(+-1/sqrt(fan_in))."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-            init.uniform_(self.bias, -bound, bound)
+        init._default_weight_and_bias_(self.weight, self.bias)
 
     def extra_repr(self) -> str:
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"

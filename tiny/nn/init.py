@@ -139,3 +139,13 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinea
     if std is None:
         return tensor
     return normal_(tensor, 0.0, std, generator)
+
+
+def _default_weight_and_bias_(weight: Tensor, bias: Tensor | None) -> None:
+    """torch's default init of Linear and ConvNd (their reset_parameters): kaiming_uniform_(weight,
+    a=sqrt(5)), i.e. U(+-1/sqrt(fan_in)); bias (if any) U(+-1/sqrt(fan_in)), 0 when fan_in is 0."""
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = _calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+        uniform_(bias, -bound, bound)
