@@ -20,7 +20,7 @@ run: $(STAMP)
 	$(PY) -m difftests $(ARGS)
 
 test: $(STAMP)
-	$(PY) -m pytest -n auto $(ARGS)
+	$(PY) -m pytest -n auto --dist worksteal $(ARGS)
 
 perf: $(STAMP)
 	$(PY) -m perf $(ARGS)
