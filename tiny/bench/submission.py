@@ -45,7 +45,8 @@ _MODEL = {
         "input": {"enum": ["flat", "image"]},
     },
     "oneOf": [{"required": ["architecture", "config", "weights"], "not": {"required": ["builder"]}},
-              {"required": ["builder"], "not": {"anyOf": [{"required": ["architecture"]}, {"required": ["quantized"]}]}}],
+              {"required": ["builder"],
+               "not": {"anyOf": [{"required": ["architecture"]}, {"required": ["quantized"]}]}}],
     "required": ["input"],
     "additionalProperties": False,
 }
