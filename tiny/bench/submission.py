@@ -5,8 +5,10 @@ A submission names its two models — the baseline and the optimized one — so 
 both (`python -m perf olympics DIR`); the numbers it reports are informative only. A model is either
     {"architecture": "MLP" | "LeNet5" | "Perceptron", "config": {...}, "weights": "file.npz", "input": "flat"}
 (tiny.models' class with those constructor arguments and the state dict stored in an .npz next to the JSON,
-read without pickle) or {"builder": "file.py:function", "input": ...} (a function returning the model —
-submitted code, run by whoever runs the leaderboard).
+read without pickle), optionally with "quantized": "dynamic_int8" | "dynamic_int8_per_channel" (the architecture
+passed through tiny.quant.quantize_dynamic before its state dict is loaded: the .npz holds int8 codes, which must
+be stored as int8), or {"builder": "file.py:function", "input": ...} (a function returning the model — submitted
+code, run by whoever runs the leaderboard).
 """
 from __future__ import annotations
 
@@ -24,6 +26,9 @@ __all__ = ["SUBMISSION_SCHEMA", "SCHEMA_VERSION", "ValidationReport", "validate_
 
 SCHEMA_VERSION = "tiny-olympics-submission/1"
 ARCHITECTURES = ("MLP", "LeNet5", "Perceptron")
+# "quantized": the architecture's Linear layers are tiny.quant.DynamicQuantizedLinear (int8 weights, one scale for
+# the tensor or one per output row); the .npz then holds their int8 codes, scales and zero points.
+QUANTIZED = {"dynamic_int8": False, "dynamic_int8_per_channel": True}     # value -> per_channel
 # Above these a result is not believable (rejected) or suspicious (warned), whatever the event.
 SANITY_LIMITS = {"max_speedup": 50.0, "warn_speedup": 20.0, "max_compression": 32.0, "warn_compression": 16.0,
                  "closed_max_accuracy_drop_pp": 1.0}
@@ -36,10 +41,12 @@ _MODEL = {
         "config": {"type": "object"},
         "weights": {"type": "string", "pattern": r"\.npz$"},
         "builder": {"type": "string", "pattern": r"^[^:]+\.py:[A-Za-z_][A-Za-z0-9_]*$"},
+        "quantized": {"enum": list(QUANTIZED)},
         "input": {"enum": ["flat", "image"]},
     },
     "oneOf": [{"required": ["architecture", "config", "weights"], "not": {"required": ["builder"]}},
-              {"required": ["builder"], "not": {"required": ["architecture"]}}],
+              {"required": ["builder"],
+               "not": {"anyOf": [{"required": ["architecture"]}, {"required": ["quantized"]}]}}],
     "required": ["input"],
     "additionalProperties": False,
 }
@@ -213,6 +220,24 @@ def _inside(base_dir: str, relative: str, what: str) -> str:
     return path
 
 
+def _quantized(model: Any, kind: str) -> Any:
+    """The architecture with every Linear replaced by a DynamicQuantizedLinear (weights loaded afterwards)."""
+    from tiny.quant import quantize_dynamic
+    if kind not in QUANTIZED:
+        raise ValueError(f"unknown quantized kind {kind!r}; choose one of {list(QUANTIZED)}")
+    return quantize_dynamic(model, per_channel=QUANTIZED[kind])
+
+
+def _check_stored_dtypes(model: Any, state: dict, weights: str) -> None:
+    """A quantized model's arrays must be stored with the model's own dtypes (int8 codes as int8): load_state_dict
+    would otherwise cast float weights to int8 codes silently."""
+    own = model.state_dict()
+    wrong = [f"{key}: stored {state[key].dtype}, the model holds {own[key].data.dtype}"
+             for key in own if key in state and state[key].dtype != own[key].data.dtype]
+    if wrong:
+        raise ValueError(f"weights {weights!r} do not match the quantized model's dtypes: " + "; ".join(wrong))
+
+
 def load_model(spec: dict, base_dir: str) -> Any:
     """The model a submission's model spec names (see the module docstring), in eval mode."""
     import numpy as np
@@ -231,8 +256,13 @@ def load_model(spec: dict, base_dir: str) -> Any:
         if spec.get("architecture") not in ARCHITECTURES:
             raise ValueError(f"unknown architecture {spec.get('architecture')!r}; choose one of {list(ARCHITECTURES)}")
         model = getattr(tiny.models, spec["architecture"])(**spec.get("config", {}))
+        if "quantized" in spec:
+            model = _quantized(model, spec["quantized"])
         with np.load(_inside(base_dir, spec["weights"], "weights"), allow_pickle=False) as arrays:
-            model.load_state_dict({key: tiny.tensor(arrays[key]) for key in arrays.files})
+            state = {key: arrays[key] for key in arrays.files}
+        if "quantized" in spec:
+            _check_stored_dtypes(model, state, spec["weights"])
+        model.load_state_dict({key: tiny.tensor(value) for key, value in state.items()})
     if hasattr(model, "eval"):
         model.eval()
     return model
