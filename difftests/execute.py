@@ -88,13 +88,14 @@ def _trusted_paths() -> tuple[str, ...]:
 
 def student_frame(tb) -> str:
     """" at FILE:LINE: `source`" of the innermost frame outside the runner, the reference, the standard
-    library and site-packages (the student's code, even under NumPy), or of the innermost frame."""
+    library and site-packages (the student's code, even under NumPy); "" when every frame is trusted code
+    (an error the runner raised itself already says where the student's code failed)."""
     frames = traceback.extract_tb(tb) if tb is not None else []
-    if not frames:
-        return ""
     trusted = _trusted_paths()
     own = [f for f in frames if not f.filename.startswith(trusted) and not f.filename.startswith("<")]
-    frame = own[-1] if own else frames[-1]
+    if not own:
+        return ""
+    frame = own[-1]
     line = (frame.line or "").strip()
     return f" (at {frame.filename}:{frame.lineno}" + (f": {line[:120]}" if line else "") + ")"
 

@@ -192,8 +192,11 @@ def _folded_tests(tests: list[dict]) -> dict[tuple, list[str]]:
     return folded
 
 
-def next_step(pairs: dict[str, dict], other: list[dict]) -> str:
-    """The first failing, then the first missing unit, in course (area) order."""
+def next_step(pairs: dict[str, dict], other: list[dict], errors: list[str] = ()) -> str:
+    """The run's errors (the implementation did not load, ...), then the first failing, then the first
+    missing unit, in course (area) order."""
+    if errors:
+        return "next step: fix the ERROR above"
     order = _unit_order()
     units = [(p["status"], p["area"], order.get(p["pair"], 0), p["pair"]) for p in pairs.values()]
     units += [(t["status"], t["area"], 10 ** 6, t["test"]) for t in other]
@@ -210,10 +213,16 @@ def capability_lines(pairs: dict[str, dict], summaries: list[dict], failures_onl
     if float32_only(summaries):
         n = sum(s["downcast"] for s in summaries)
         lines.append(f"  float64: not supported ({n} cases answered in float32); the float32 report is complete")
+    implemented = 0
     for p in sorted(pairs.values(), key=lambda p: (_area_key(p["area"]), p["pair"])):
         if failures_only and p["status"] in ("passed", "excluded"):
             continue
+        if p["capability"] == "implemented":   # counted, not listed: a full run would print 240 such lines
+            implemented += 1
+            continue
         lines.append(f"  {p['area']}/{p['pair']}: {p['capability']}")
+    if implemented:
+        lines.append(f"  implemented, every case passed: {implemented} pair(s) (each pair's capability is in --json)")
     return lines
 
 
@@ -249,7 +258,7 @@ def render(summaries: list[dict], other: list[dict], errors: list[str], seed: st
     lines += capability_lines(pairs, summaries, failures_only)
     for e in errors:
         lines.append(f"\nERROR {e}")
-    lines.append("\n" + next_step(pairs, other))
+    lines.append("\n" + next_step(pairs, other, errors))
     return "\n".join(lines)
 
 
@@ -263,4 +272,4 @@ def as_json(summaries: list[dict], other: list[dict], errors: list[str], impl: s
                       and all(t["status"] in ("passed", "not_run") for t in other) and not errors and bool(graded),
             "float32_only": float32_only(summaries),
             "pairs": sorted(pairs.values(), key=lambda p: p["pair"]), "tests": other, "errors": sorted(errors),
-            "next_step": next_step(pairs, other), "summaries": sort_summaries(summaries)}
+            "next_step": next_step(pairs, other, errors), "summaries": sort_summaries(summaries)}
