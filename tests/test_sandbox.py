@@ -192,24 +192,42 @@ def worker_children(pid: int) -> set[int]:
 
 
 # ----- the dedicated-uid fallback (root without bubblewrap) -----------------------------------------
+def _blocked_directories() -> list[str]:
+    """Every directory on the way to the interpreter, the venv and the checkout that other users cannot
+    enter (pyenv under /root is 0700; so is a checkout cloned into `mktemp -d`)."""
+    from difftests.sandbox import PROJECT_ROOT
+
+    blocked: list[str] = []
+    for target in (os.path.realpath(sys.executable), sys.prefix, sys.base_prefix, PROJECT_ROOT):
+        parts = target.strip(os.sep).split(os.sep)
+        for depth in range(1, len(parts) + (0 if os.path.isfile(target) else 1)):
+            path = os.sep + os.path.join(*parts[:depth])
+            if not os.stat(path).st_mode & 0o001 and path not in blocked:
+                blocked.append(path)
+    return blocked
+
+
 def uid_mode_runner(args: list[str]) -> list[str]:
-    """The command that runs the runner with DIFFTESTS_SANDBOX=uid. When the interpreter sits in a
-    directory other users cannot enter (pyenv under /root, 0700), the runner itself runs in a mount
-    namespace (bubblewrap, all capabilities kept) where /root is traversable: the layout a Debian or
-    Gradescope image has anyway."""
-    from difftests.sandbox import _not_world_searchable, bwrap_works
+    """The command that runs the runner with DIFFTESTS_SANDBOX=uid. When the interpreter or the checkout
+    sits in a directory other users cannot enter, the runner itself runs in a mount namespace (bubblewrap,
+    all capabilities kept) where each such directory is a traversable tmpfs with its entries bound back:
+    the layout a Debian or Gradescope image has anyway."""
+    from difftests.sandbox import bwrap_works
 
     if os.geteuid() != 0:
         pytest.skip("the uid fallback needs root")
-    blocked = _not_world_searchable()
-    if blocked is None:
+    blocked = _blocked_directories()
+    if not blocked:
         return args
-    if blocked != "/root" or not bwrap_works():
-        pytest.skip(f"{blocked} is not readable by other users; cannot emulate a world-readable install")
-    keep = [d for d in os.listdir("/root") if os.path.isdir(os.path.join("/root", d))]
-    binds = [a for d in keep for a in ("--bind", f"/root/{d}", f"/root/{d}")]
-    return ["bwrap", "--dev-bind", "/", "/", "--perms", "0755", "--tmpfs", "/root", *binds,
-            "--cap-add", "ALL", "--", *args]
+    if not bwrap_works():
+        pytest.skip(f"{', '.join(blocked)} not readable by other users, and no bubblewrap to emulate a "
+                    "world-readable install")
+    mounts: list[str] = []
+    for folder in sorted(blocked, key=lambda d: d.count(os.sep)):
+        mounts += ["--perms", "0755", "--tmpfs", folder]
+        for entry in os.listdir(folder):
+            mounts += ["--bind", os.path.join(folder, entry), os.path.join(folder, entry)]
+    return ["bwrap", "--dev-bind", "/", "/", *mounts, "--cap-add", "ALL", "--", *args]
 
 
 @pytest.fixture
