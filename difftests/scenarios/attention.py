@@ -1,6 +1,6 @@
 """Scenarios of the attention area (torch-free); see difftests/scenarios/__init__.py. The trusted side is
 difftests/test_attention.py: dropout inside attention (random, so tested by its semantics), the modes of
-MultiHeadAttention, and the is_causal + attn_mask convention on 4-D inputs.
+MultiHeadAttention, the is_causal + attn_mask convention on 4-D inputs, and is_causal with a negative scale.
 """
 from __future__ import annotations
 
@@ -40,3 +40,11 @@ def causal_with_mask(lib, query: np.ndarray, key: np.ndarray, value: np.ndarray,
     q, k, v, m = (lib.tensor(a) for a in (query, key, value, mask))
     return {"result": attempt(lambda: array(lib.nn.functional.scaled_dot_product_attention(
         q, k, v, attn_mask=m, is_causal=True)))}
+
+
+@scenario("attention.causal_negative_scale")
+def causal_negative_scale(lib, query: np.ndarray, key: np.ndarray, value: np.ndarray, scale: float) -> dict:
+    """scaled_dot_product_attention(is_causal=True, scale=scale) on (B, H, L, E) inputs."""
+    q, k, v = (lib.tensor(a) for a in (query, key, value))
+    return {"result": attempt(lambda: array(lib.nn.functional.scaled_dot_product_attention(
+        q, k, v, is_causal=True, scale=scale)))}
