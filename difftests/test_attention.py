@@ -2,7 +2,7 @@
 dropout inside scaled_dot_product_attention draws from the implementation's generator, so it is tested by
 its semantics — every weight is either dropped or scaled by 1/(1-p), the dropped fraction is binomial, and
 the gradients are those of the very mask that was drawn; MultiHeadAttention drops only in training mode;
-is_causal with an explicit mask is an error for every input rank; and is_causal with a negative scale on 4-D
+is_causal with an explicit mask is an error for every input rank; and is_causal with a scale <= 0 on 4-D
 inputs follows the documented formula where torch's CPU flash kernel returns nan. The implementation side runs as
 scenarios (difftests/scenarios/attention.py); torch runs here.
 """
@@ -113,19 +113,20 @@ def test_is_causal_with_an_explicit_mask_is_an_error(observe, rank):
         torch.testing.assert_close(F.scaled_dot_product_attention(q, k, v, attn_mask=m, is_causal=True), combined)
 
 
-def test_is_causal_with_a_negative_scale_follows_the_documented_formula(observe):
+def test_is_causal_with_a_scale_of_zero_or_below_follows_the_documented_formula(observe):
     """torch documents softmax(q k^T * scale + bias) with bias -inf above the diagonal: finite for any scale,
     and its math kernel (3-D inputs) computes that. torch 2.13's CPU flash kernel (4-D inputs) scales the
-    masked -inf too and returns nan for a negative scale (checked below, so this note goes stale loudly
-    if torch changes). tiny follows the formula for every rank; the value pair draws scale >= 0 for causal
-    4-D cases and names a 3-D causal case with a negative scale."""
+    masked -inf too and returns nan for a scale <= 0 (checked below, so this note goes stale loudly
+    if torch changes). tiny follows the formula for every rank; the value pair draws scale > 0 for causal
+    cases and names a 3-D causal case with a negative scale."""
     rng = np.random.default_rng(0)
     query, key, value = (rng.standard_normal((1, 2, 3, 4)) for _ in range(3))
-    got = observe("attention.causal_negative_scale", query=query, key=key, value=value, scale=-0.7)["result"]
     q, k, v = (torch.from_numpy(a) for a in (query, key, value))
     causal = torch.ones(3, 3, dtype=torch.bool).tril()
-    formula = torch.softmax((q @ k.mT * -0.7).masked_fill(~causal, float("-inf")), -1) @ v
-    assert isinstance(got, np.ndarray), got
-    np.testing.assert_allclose(got, formula.numpy(), rtol=1e-7, atol=1e-7)
-    flash = F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=-0.7)
-    assert torch.isnan(flash[..., :-1, :]).all() and not torch.isnan(flash[..., -1, :]).any()  # rows with masked keys
+    for scale in (-0.7, 0.0):
+        got = observe("attention.causal_negative_scale", query=query, key=key, value=value, scale=scale)["result"]
+        formula = torch.softmax((q @ k.mT * scale).masked_fill(~causal, float("-inf")), -1) @ v
+        assert isinstance(got, np.ndarray), got
+        np.testing.assert_allclose(got, formula.numpy(), rtol=1e-7, atol=1e-7)
+        flash = F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=scale)
+        assert torch.isnan(flash[..., :-1, :]).all() and not torch.isnan(flash[..., -1, :]).any()  # rows with masked keys
