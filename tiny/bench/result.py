@@ -5,11 +5,13 @@ import math
 import statistics
 from dataclasses import dataclass, field
 
+from tiny.profiler.samples import SampleStatistics
+
 __all__ = ["BenchmarkResult"]
 
 
 @dataclass
-class BenchmarkResult:
+class BenchmarkResult(SampleStatistics):
     """`samples` of one measurement (e.g. seconds per batch). The 95 % CI is Student's t interval of the
     mean, mean ± t(0.975, n-1)·std/sqrt(n); with one sample it is undefined (nan, nan)."""
     name: str
@@ -24,25 +26,9 @@ class BenchmarkResult:
             raise ValueError(f"BenchmarkResult {self.name!r}: samples must be finite numbers, got {bad[:3]}")
 
     @property
-    def mean(self) -> float:
-        return statistics.fmean(self.samples)
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.samples)
-
-    @property
     def std(self) -> float:
         """Sample standard deviation (n - 1); 0 for one sample."""
         return statistics.stdev(self.samples) if len(self.samples) > 1 else 0.0
-
-    @property
-    def min(self) -> float:
-        return min(self.samples)
-
-    @property
-    def max(self) -> float:
-        return max(self.samples)
 
     @property
     def ci95(self) -> tuple[float, float]:

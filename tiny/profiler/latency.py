@@ -2,22 +2,19 @@
 from __future__ import annotations
 
 import gc
-import statistics
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
+
+from tiny.profiler.samples import SampleStatistics
 
 __all__ = ["LatencyResult", "measure_latency"]
 
 
 @dataclass
-class LatencyResult:
+class LatencyResult(SampleStatistics):
     """Seconds per call: all `samples`, their median, inter-quartile range (q3 - q1), mean, min and max."""
     samples: list[float] = field(default_factory=list)
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.samples)
 
     @property
     def q1(self) -> float:
@@ -30,18 +27,6 @@ class LatencyResult:
     @property
     def iqr(self) -> float:
         return self.q3 - self.q1
-
-    @property
-    def mean(self) -> float:
-        return statistics.fmean(self.samples)
-
-    @property
-    def min(self) -> float:
-        return min(self.samples)
-
-    @property
-    def max(self) -> float:
-        return max(self.samples)
 
     def as_dict(self) -> dict:
         return {"median_s": self.median, "iqr_s": self.iqr, "q1_s": self.q1, "q3_s": self.q3, "mean_s": self.mean,
